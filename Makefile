@@ -1,0 +1,36 @@
+# Two commands matter: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "$$(python3 -m site --user-base)/bin/uv")
+PY := .venv/bin/python
+
+.PHONY: run test setup uv lint format bench test-fast clean
+
+uv:
+	@test -x "$(UV)" || command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
+
+setup: uv
+	$(UV) sync --locked
+
+run: setup
+	mkdir -p var
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py setup_demo
+	$(PY) -m honcho start
+
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
+
+lint: setup
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: setup
+	$(PY) -m pytest -p no:cacheprovider tests/bench -s $(PYTEST_ARGS)
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

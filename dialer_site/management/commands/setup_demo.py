@@ -1,0 +1,26 @@
+import os
+
+from django.core.management.base import BaseCommand
+
+from dialer_site.demo import DEMO_USERS, create_demo_users, demo_password, load_demo_data
+
+
+class Command(BaseCommand):
+    help = (
+        "Create one demo login per role and load the demo data. The password is "
+        "DIALER_ADMIN_PASSWORD if set, else one generated once and kept in var/."
+    )
+
+    def handle(self, *args, **options):
+        password = demo_password(os.environ.get("DIALER_ADMIN_PASSWORD"))
+        create_demo_users(password)
+        for summary in load_demo_data():
+            if summary:
+                self.stdout.write(f"  {summary}")
+        width = max(len(name) for name, _ in DEMO_USERS)
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo logins (all share one password):"))
+        for username, role in DEMO_USERS:
+            self.stdout.write(f"  {username.ljust(width)}  {role}")
+        self.stdout.write(f"  password: {password}")
+        self.stdout.write("Open http://127.0.0.1:8000 and sign in.")

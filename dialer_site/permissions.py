@@ -1,0 +1,29 @@
+"""API access: a login and the model permission for what the request does."""
+
+from rest_framework.permissions import DjangoModelPermissions
+
+
+class ModelPermissions(DjangoModelPermissions):
+    """DRF model permissions where reading also needs the `view` permission.
+
+    A view without a queryset names its needs in `permission_required`
+    (one permission, or a tuple: all are needed) and `read_permission_required`
+    for GET/HEAD/OPTIONS.
+    """
+
+    perms_map = {
+        **DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "OPTIONS": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+    def has_permission(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return False
+        safe = request.method in ("GET", "HEAD", "OPTIONS")
+        attribute = "read_permission_required" if safe else "permission_required"
+        if hasattr(view, attribute):
+            needed = getattr(view, attribute)
+            return request.user.has_perms((needed,) if isinstance(needed, str) else needed)
+        return super().has_permission(request, view)

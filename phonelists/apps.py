@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PhonelistsConfig(AppConfig):
+    name = "phonelists"
+    verbose_name = "Phone lists"

@@ -1,0 +1,62 @@
+"""Shared fixtures: one signed-in client per role, and the roles' users."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from dialer_site.roles import ADMIN, CAMPAIGN_MANAGER, DESIGNER, VIEWER, assign_role
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def make_user(username: str, role: str | None):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD)
+    if role:
+        assign_role(user, role)
+    return user
+
+
+@pytest.fixture
+def viewer(db):
+    return make_user("viv", VIEWER)
+
+
+@pytest.fixture
+def designer(db):
+    return make_user("dana", DESIGNER)
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("max", CAMPAIGN_MANAGER)
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("ada", ADMIN)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return client_for(viewer)
+
+
+@pytest.fixture
+def designer_client(designer):
+    return client_for(designer)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return client_for(manager)
+
+
+@pytest.fixture
+def admin_client_role(admin_user):
+    return client_for(admin_user)
