@@ -8,6 +8,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from . import views
 
 api_urlpatterns = [
+    path("", include("flows.api_urls")),
+    path("", include("phonelists.api_urls")),
+    path("", include("campaigns.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -27,6 +30,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include((api_urlpatterns, "api"))),
+    path("flows/", include("flows.urls")),
+    path("phonelists/", include("phonelists.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    # Provider emulators: an account whose base URL points here talks to them
+    # exactly as it would to the provider.
+    path("sandbox/", include("sandbox.urls")),
 ]
 
 if settings.DEBUG:
