@@ -170,20 +170,21 @@ def step_ids(definition: dict) -> dict[str, int]:
     return out
 
 
+def variables(definition: dict) -> list[dict]:
+    value = definition.get("variables")
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def variable_names(definition: dict) -> list[str]:
-    names = []
-    for var in definition.get("variables") or []:
-        if isinstance(var, dict) and isinstance(var.get("name"), str):
-            names.append(var["name"])
-    return names
+    return [v["name"] for v in variables(definition) if isinstance(v.get("name"), str)]
 
 
 def variable_defaults(definition: dict) -> dict[str, str]:
-    out = {}
-    for var in definition.get("variables") or []:
-        if isinstance(var, dict) and var.get("default") is not None:
-            out[str(var.get("name"))] = str(var["default"])
-    return out
+    return {
+        str(v.get("name")): str(v["default"])
+        for v in variables(definition)
+        if v.get("default") is not None
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,3 +351,36 @@ def ivr_object(definition: dict) -> dict:
         "have_dependency": norm["have_dependency"],
         "steps": norm["steps"],
     }
+
+
+def match_route(step: dict, digits: str) -> tuple[int, dict] | None:
+    """The route a caller's digits take: an exact key first, then a range."""
+    ranged = None
+    for index, route in enumerate(step_routes(step)):
+        key = parse_key(route.get("key"))
+        if key == digits:
+            return index, route
+        if ranged is None and isinstance(key, KeyRange) and key.contains(digits):
+            ranged = (index, route)
+    return ranged
+
+
+#: How a route's actions end: the call ends, or goes to a step, or goes on.
+END = "end"
+GOTO = "goto"
+CONTINUE = "continue"
+
+
+def route_effect(route: dict, *, linear: bool) -> tuple[str, str | None]:
+    """(END, action) after hangup/call; (GOTO, step_id) after a goto (branching
+    mode only, Paycall ignores goto in linear mode); otherwise what happens when
+    the actions run out: the call ends (branching) or the next step runs (linear)."""
+    for action in route_actions(route):
+        kind = action.get("action")
+        if kind in ("hangup", "call"):
+            return END, kind
+        if kind == "goto" and not linear:
+            params = action.get("params")
+            target = params.get("step_id") if isinstance(params, dict) else None
+            return GOTO, target if isinstance(target, str) else None
+    return (CONTINUE, None) if linear else (END, None)

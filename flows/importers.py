@@ -326,4 +326,3 @@ def _import_simple(data: dict, findings: list[Finding], name: str) -> PaycallImp
             dtmf_originator=_dtmf(data.get("dtmf_a"), "dtmf_a", findings),
         )
     return PaycallImport("simple_dialer", normalize(definition), options, contact, findings)
-

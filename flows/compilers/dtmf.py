@@ -184,7 +184,9 @@ class DtmfSequence:
                 commas = max(commas, 1)
             if commas * IOVOX_PAUSE_SECONDS != item.seconds:
                 findings.append(
-                    _rounded(field, item.seconds, commas * IOVOX_PAUSE_SECONDS, "iovox", "2 seconds")
+                    _rounded(
+                        field, item.seconds, commas * IOVOX_PAUSE_SECONDS, "iovox", "2 seconds"
+                    )
                 )
             out.append("," * commas)
         return Conversion("".join(out), tuple(findings))

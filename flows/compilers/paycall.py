@@ -207,8 +207,7 @@ def check_options(options: PaycallOptions, contact: Contact | None = None) -> li
             Finding(
                 WARNING,
                 "paycall-number-ignored",
-                "Numbers come from the uploaded phone list, so this contact's number "
-                "is not sent.",
+                "Numbers come from the uploaded phone list, so this contact's number is not sent.",
                 field="number",
             )
         )
@@ -221,4 +220,3 @@ def check_options(options: PaycallOptions, contact: Contact | None = None) -> li
     if dtmf is not None:
         findings.extend(dtmf.to_paycall("dtmf_originator").findings)
     return findings
-

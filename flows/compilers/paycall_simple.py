@@ -64,9 +64,7 @@ def message_shape_findings(definition: dict) -> list[Finding]:
         )
     prompt = step.get("prompt")
     if not prompt:
-        findings.append(
-            Finding(ERROR, CODE, "The message is empty.", field="prompt", **loc)
-        )
+        findings.append(Finding(ERROR, CODE, "The message is empty.", field="prompt", **loc))
     elif is_true(step.get("prompt_is_file")) and not isinstance(prompt, str):
         findings.append(
             Finding(

@@ -1,0 +1,121 @@
+"""Rules about the flow as a whole: steps never played, loops that never end."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from flows.canonical import (
+    END,
+    GOTO,
+    KeyRange,
+    accepted_keys,
+    parse_key,
+    route_effect,
+    step_routes,
+)
+from flows.findings import ERROR, WARNING
+from flows.lint.context import LintContext, step_loc, step_name
+
+
+def _taken_routes(step: dict) -> tuple[list[dict], bool]:
+    """Routes a caller can take, and whether some accepted key has no route."""
+    accepted = accepted_keys(step)
+    taken = []
+    covered: set[str] = set()
+    for route in step_routes(step):
+        key = parse_key(route.get("key"))
+        if isinstance(key, KeyRange):
+            hits = {k for k in accepted if key.contains(k)}
+        elif key in accepted:
+            hits = {key}
+        else:
+            hits = set()
+        if hits - covered:
+            taken.append(route)
+            covered |= hits
+    return taken, bool(set(accepted) - covered)
+
+
+def check_graph(ctx: LintContext) -> None:
+    if not ctx.steps:
+        return
+    if ctx.linear:
+        _check_linear(ctx)
+    else:
+        _check_branching(ctx)
+
+
+def _check_linear(ctx: LintContext) -> None:
+    for index, step in enumerate(ctx.steps):
+        taken, unrouted = _taken_routes(step)
+        if not taken or unrouted:
+            continue
+        if all(route_effect(r, linear=True)[0] == END for r in taken):
+            for later_index in range(index + 1, len(ctx.steps)):
+                later = ctx.steps[later_index]
+                ctx.add(
+                    WARNING,
+                    "step-unreachable",
+                    f"{step_name(later, later_index)} is never played: "
+                    f"{step_name(step, index).lower()} before it ends the call whatever "
+                    "callers press.",
+                    **step_loc(later, later_index),
+                )
+            return
+
+
+def _check_branching(ctx: LintContext) -> None:
+    n = len(ctx.steps)
+    edges: list[set[int]] = [set() for _ in range(n)]
+    exits = [False] * n
+    for index, step in enumerate(ctx.steps):
+        taken, unrouted = _taken_routes(step)
+        exits[index] = unrouted or not taken
+        for route in taken:
+            effect, target = route_effect(route, linear=False)
+            if effect == GOTO and target in ctx.ids:
+                edges[index].add(ctx.ids[target])
+            else:
+                exits[index] = True
+
+    reached = _reach([0], edges)
+    for index, step in enumerate(ctx.steps):
+        if index not in reached:
+            ctx.add(
+                WARNING,
+                "step-unreachable",
+                f"{step_name(step, index)} is never played: no key leads to it, and in "
+                'branching mode only the first step plays by itself. Add a "go to" to '
+                "it from another step, or delete it.",
+                **step_loc(step, index),
+            )
+
+    reverse: list[set[int]] = [set() for _ in range(n)]
+    for source, targets in enumerate(edges):
+        for target in targets:
+            reverse[target].add(source)
+    can_end = _reach([i for i in range(n) if exits[i]], reverse)
+    for index in sorted(reached - can_end):
+        step = ctx.steps[index]
+        onward = ", ".join(f'"{ctx.steps[t].get("step_id")}"' for t in sorted(edges[index]))
+        ctx.add(
+            ERROR,
+            "endless-loop",
+            f"{step_name(step, index)} never lets the call end: every key leads on to "
+            f"{onward}, and from there only back round, with no hang-up. Callers go in "
+            "circles until they hang up. Make one of the keys hang up or end the call.",
+            **step_loc(step, index),
+            field="actions",
+        )
+
+
+def _reach(starts: list[int], edges: list[set[int]]) -> set[int]:
+    seen = set(starts)
+    queue = deque(starts)
+    while queue:
+        node = queue.popleft()
+        for nxt in edges[node]:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
