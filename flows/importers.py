@@ -1,4 +1,8 @@
-"""Import Paycall JSON into a canonical definition (pure: no ORM, no I/O).
+"""Import provider requests into a canonical definition (pure: no ORM, no I/O).
+
+Paycall JSON is the main case (the flow itself travels in it); Phonon and iovox
+requests only carry the flow's variables, and are read back for round trips
+and for the sandbox.
 
 Accepted inputs, as a JSON string/bytes or the parsed value:
 
@@ -15,9 +19,12 @@ dropped, each with a finding.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from lxml import etree
 
 from flows.canonical import (
     ACTION_PARAMS,
@@ -26,10 +33,19 @@ from flows.canonical import (
     new_definition,
     normalize,
 )
-from flows.compilers import Contact, PaycallOptions, PaycallSimpleOptions, Schedule
+from flows.compilers import (
+    Contact,
+    IovoxOptions,
+    PaycallOptions,
+    PaycallSimpleOptions,
+    PhononOptions,
+    Schedule,
+)
 from flows.compilers.dtmf import DtmfSequence, invalid_paycall_chars
+from flows.compilers.iovox import parse_call_destination
 from flows.compilers.paycall import compile_dialer, compile_ivr
 from flows.compilers.paycall_simple import compile_simple_dialer
+from flows.compilers.phonon import KEY_PREFIX, parse_start_time
 from flows.findings import ERROR, INFO, WARNING, Finding
 
 Kind = Literal["dialer", "ivr", "steps", "simple_dialer"]
@@ -326,3 +342,82 @@ def _import_simple(data: dict, findings: list[Finding], name: str) -> PaycallImp
             dtmf_originator=_dtmf(data.get("dtmf_a"), "dtmf_a", findings),
         )
     return PaycallImport("simple_dialer", normalize(definition), options, contact, findings)
+
+
+@dataclass
+class PhononImport:
+    """A Phonon create request read back: the variables become the flow's."""
+
+    definition: dict
+    options: PhononOptions
+    contacts: list[Contact]
+    start_time: dt.datetime
+
+
+def import_phonon_request(data: Any) -> PhononImport:
+    """Read a Phonon create request; every call must share one start time."""
+    if isinstance(data, bytes | str):
+        data = json.loads(data)
+    calls = data.get("calls") or []
+    starts = {c.get("start-time") for c in calls}
+    if len(starts) != 1:
+        raise PaycallImportError("The calls of a Phonon request must share one start time.")
+    start_time = parse_start_time(starts.pop())
+    contacts, names = [], {}
+    for c in calls:
+        values = {}
+        for key in c.get("keys") or []:
+            name = str(key.get("name", "")).removeprefix(KEY_PREFIX)
+            names.setdefault(name, None)
+            values[name] = key.get("value")
+        numbers = c.get("contact-numbers") or [""]
+        contacts.append(
+            Contact(
+                number=numbers[0],
+                alternate_numbers=tuple(numbers[1:]),
+                variables=values,
+                reference=c.get("client-identifier"),
+            )
+        )
+    definition = new_definition("Imported from Phonon")
+    definition["variables"] = [{"name": n} for n in names]
+    options = PhononOptions(
+        security_id=data.get("security-id", ""),
+        flow_id=data.get("flow-id", ""),
+        api_version=data.get("api-version", "1.0"),
+        time_zone=start_time.tzinfo,
+    )
+    return PhononImport(normalize(definition), options, contacts, start_time)
+
+
+@dataclass
+class IovoxImport:
+    """An iovox initiateCall request read back."""
+
+    definition: dict
+    options: IovoxOptions
+    contact: Contact
+
+
+def import_iovox_request(xml: bytes) -> IovoxImport:
+    """Read an iovox request safely (no entities, no network)."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    root = etree.fromstring(xml, parser)
+    variables = root.find("call_variables")
+    values: dict[str, str] = {}
+    destination, delay = "", None
+    for element in variables if variables is not None else []:
+        if element.tag == "call_destination":
+            destination = element.text or ""
+        elif element.tag == "delay":
+            delay = int(element.text)
+        else:
+            values[element.tag] = element.text or ""
+    number, dtmf = parse_call_destination(destination)
+    definition = new_definition("Imported from iovox")
+    definition["variables"] = [{"name": n} for n in values]
+    return IovoxImport(
+        normalize(definition),
+        IovoxOptions(link_id=root.findtext("link_id") or "", delay_minutes=delay),
+        Contact(number=number, dtmf_originator=dtmf, variables=values),
+    )

@@ -1,0 +1,138 @@
+"""iovox initiateCall: the XML request (POST Calling?v=3&method=initiateCall).
+
+The call follows the Calling Rules of ``link_id`` at iovox; we send the
+destination (the number, then ``,`` pauses of 2 s and keypresses), the flow's
+variables as custom call variables (element names must be XML names), and an
+optional ``delay`` in minutes. Built with lxml, so values are escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from flows.compilers import CompileError, Contact, IovoxOptions, resolve_variables
+from flows.compilers.dtmf import DtmfSequence
+from flows.findings import ERROR, Finding
+from flows.phones import check_e164
+
+RESERVED = frozenset({"call_destination", "delay"})
+# XML 1.0 names without ':' (a custom variable is a plain element name).
+_XML_NAME = re.compile(
+    r"^[A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF]"
+    r"[A-Za-z0-9_.\-\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u203F-\u2040]*$"
+)
+
+
+def is_xml_name(name: str) -> bool:
+    """A valid element name that does not start with "xml" (reserved by XML)."""
+    return bool(_XML_NAME.match(name)) and not name.lower().startswith("xml")
+
+
+def call_destination(contact: Contact) -> tuple[str, list[Finding]]:
+    """The number plus the contact's keys to press after answer, in iovox's form."""
+    dtmf = contact.dtmf_originator
+    if not dtmf:
+        return contact.number, []
+    conversion = dtmf.to_iovox()
+    return contact.number + conversion.text, list(conversion.findings)
+
+
+def compile_iovox_request(definition: dict, contact: Contact, options: IovoxOptions) -> bytes:
+    """The request body as UTF-8 bytes, one element per line as in the document."""
+    problems = check_options(options) + _check_variable_names(definition)
+    if problems:
+        raise CompileError(problems)
+    values = resolve_variables(definition, contact.variables)
+    try:
+        return _build(options, call_destination(contact)[0], values)
+    except ValueError as exc:  # lxml refuses control characters in text
+        raise CompileError(
+            [
+                Finding(
+                    ERROR,
+                    "iovox-value-invalid",
+                    f"A value cannot be written into the iovox request: {exc}.",
+                    field="variables",
+                )
+            ]
+        ) from exc
+
+
+def _build(options: IovoxOptions, destination: str, values: dict[str, str]) -> bytes:
+    root = etree.Element("request")
+    _child(root, "link_id", options.link_id)
+    variables = _child(root, "call_variables", None)
+    _child(variables, "call_destination", destination)
+    for name, value in values.items():
+        _child(variables, name, value)
+    if options.delay_minutes is not None:
+        _child(variables, "delay", str(options.delay_minutes))
+    root.text = variables.text = "\n"
+    body = etree.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
+
+
+def _child(parent, tag: str, text: str | None):
+    element = etree.SubElement(parent, tag)
+    element.text = text
+    element.tail = "\n"
+    return element
+
+
+def _check_variable_names(definition: dict) -> list[Finding]:
+    from flows.canonical import variable_names
+
+    findings = []
+    for name in variable_names(definition):
+        if name in RESERVED or not is_xml_name(name):
+            findings.append(
+                Finding(
+                    ERROR,
+                    "iovox-variable-name",
+                    f'The variable "{name}" cannot be sent to iovox: '
+                    + (
+                        "iovox uses that name itself."
+                        if name in RESERVED
+                        else 'its name must start with a letter or _ and not with "xml".'
+                    ),
+                    field="variables",
+                )
+            )
+    return findings
+
+
+def check_options(options: IovoxOptions) -> list[Finding]:
+    findings = []
+    if not (options.link_id or "").strip():
+        findings.append(
+            Finding(
+                ERROR,
+                "iovox-link-id-missing",
+                "iovox needs the Link ID whose Calling Rules the call follows.",
+                field="link_id",
+            )
+        )
+    delay = options.delay_minutes
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, int) or delay < 0):
+        findings.append(
+            Finding(
+                ERROR,
+                "iovox-delay-invalid",
+                "The delay is a whole number of minutes (0 or more).",
+                field="delay_minutes",
+            )
+        )
+    return findings
+
+
+def check_contact(contact: Contact) -> list[Finding]:
+    findings = check_e164(contact.number, what="The number to call", field="call_destination")
+    return findings + call_destination(contact)[1]
+
+
+def parse_call_destination(text: str) -> tuple[str, DtmfSequence | None]:
+    """``449789123123,,1,,2`` -> ("449789123123", pause 4 s, 1, pause 4 s, 2)."""
+    number, sep, suffix = text.partition(",")
+    return number, DtmfSequence.parse_iovox(sep + suffix) if sep else None

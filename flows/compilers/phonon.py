@@ -1,0 +1,190 @@
+"""Phonon outbound dialer: the create request (POST kairos-apis/outbounddialer/create).
+
+The flow itself lives at Phonon (``flow-id``); what we send per call is the
+contact's numbers, a start time and the flow's variables as
+``$flow.key.<name>`` keys. One request holds at most 500 calls, so
+:func:`compile_phonon_requests` yields batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from flows.compilers import CompileError, Contact, PhononOptions, resolve_variables
+from flows.findings import ERROR, Finding
+from flows.phones import check_e164
+
+MAX_CALLS_PER_REQUEST = 500
+KEY_PREFIX = "$flow.key."
+API_VERSIONS = ("1.0", "TEST")
+_SECURITY_ID = re.compile(r"^[A-Za-z0-9]{64}$")
+_FLOW_ID = re.compile(r"^[A-Za-z0-9]{8}$")
+_START_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})Z([+-])(\d{2}):(\d{2})$")
+
+
+def format_start_time(when: dt.datetime, time_zone: dt.tzinfo) -> str:
+    """The document's form: wall time in ``time_zone``, milliseconds, "Z", then
+    the zone's offset: ``2021-04-28T03:48:07.111Z+05:30``."""
+    if when.tzinfo is None:
+        raise ValueError("start time must be timezone-aware")
+    local = when.astimezone(time_zone)
+    offset = local.utcoffset() or dt.timedelta(0)
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return (
+        f"{local:%Y-%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}Z"
+        f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    )
+
+
+def parse_start_time(text: str) -> dt.datetime:
+    """Inverse of :func:`format_start_time` (the wall time is in the given offset)."""
+    m = _START_TIME.match(text)
+    if not m:
+        raise ValueError(f"not a Phonon start-time: {text!r}")
+    base, millis, sign, hours, minutes = m.groups()
+    offset = dt.timedelta(hours=int(hours), minutes=int(minutes))
+    tz = dt.timezone(-offset if sign == "-" else offset)
+    return dt.datetime.fromisoformat(base).replace(microsecond=int(millis) * 1000, tzinfo=tz)
+
+
+def flow_keys(definition: dict, contact: Contact) -> list[dict]:
+    """``[{"name": "$flow.key.<name>", "value": ...}]`` for every declared variable."""
+    values = resolve_variables(definition, contact.variables)
+    return [{"name": f"{KEY_PREFIX}{name}", "value": value} for name, value in values.items()]
+
+
+def phonon_call(
+    definition: dict, contact: Contact, *, start_time: dt.datetime, options: PhononOptions
+) -> dict:
+    """One element of ``calls``. ``client-identifier`` is the contact's reference
+    (our call id), or its number when it has none."""
+    return {
+        "client-identifier": contact.reference or contact.number,
+        "start-time": format_start_time(start_time, options.time_zone),
+        "contact-numbers": [contact.number, *contact.alternate_numbers],
+        "keys": flow_keys(definition, contact),
+    }
+
+
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    """Lists of at most ``size`` items, in order."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def compile_phonon_requests(
+    definition: dict,
+    contacts: Iterable[Contact],
+    options: PhononOptions,
+    *,
+    start_time: dt.datetime,
+) -> Iterator[dict]:
+    """Create requests of at most ``options.batch_size`` (<= 500) calls each."""
+    problems = check_options(options)
+    if problems:
+        raise CompileError(problems)
+    size = min(options.batch_size, MAX_CALLS_PER_REQUEST)
+    for batch in chunked(contacts, size):
+        yield _request(
+            options,
+            [phonon_call(definition, c, start_time=start_time, options=options) for c in batch],
+        )
+
+
+def compile_phonon_request(
+    definition: dict,
+    contacts: Iterable[Contact],
+    options: PhononOptions,
+    *,
+    start_time: dt.datetime,
+) -> dict:
+    """One create request; more than one batch's worth of contacts is an error."""
+    requests = list(compile_phonon_requests(definition, contacts, options, start_time=start_time))
+    if len(requests) != 1:
+        raise CompileError(
+            [
+                Finding(
+                    ERROR,
+                    "phonon-batch-size",
+                    "Phonon takes between 1 and 500 calls in one request; use "
+                    "compile_phonon_requests to send them in batches.",
+                    field="calls",
+                )
+            ]
+        )
+    return requests[0]
+
+
+def _request(options: PhononOptions, calls: list[dict]) -> dict:
+    return {
+        "api-version": options.api_version,
+        "security-id": options.security_id,
+        "flow-id": options.flow_id,
+        "calls": calls,
+    }
+
+
+def compile_encrypted_request(request: dict, *, public_key_pem: bytes | str, **kwargs) -> dict:
+    """The encrypted API's envelope around one create request."""
+    from flows.compilers.phonon_encryption import encrypt_envelope
+
+    return encrypt_envelope(request, public_key_pem=public_key_pem, **kwargs)
+
+
+def check_options(options: PhononOptions) -> list[Finding]:
+    findings = []
+    if options.api_version not in API_VERSIONS:
+        findings.append(
+            Finding(
+                ERROR,
+                "phonon-api-version",
+                'The Phonon API version is "1.0" (the live flow) or "TEST" (the flow '
+                f"being tested), not {options.api_version!r}.",
+                field="api_version",
+            )
+        )
+    if not _SECURITY_ID.match(options.security_id or ""):
+        findings.append(
+            Finding(
+                ERROR,
+                "phonon-security-id",
+                "The Phonon security id is 64 letters and digits; copy it from the "
+                "'Edit Flow' page of the flow at Phonon.",
+                field="security_id",
+            )
+        )
+    if not _FLOW_ID.match(options.flow_id or ""):
+        findings.append(
+            Finding(
+                ERROR,
+                "phonon-flow-id",
+                "The Phonon flow id is 8 letters and digits; copy it from the "
+                "'Edit Flow' page of the flow at Phonon.",
+                field="flow_id",
+            )
+        )
+    if not 1 <= options.batch_size <= MAX_CALLS_PER_REQUEST:
+        findings.append(
+            Finding(
+                ERROR,
+                "phonon-batch-size",
+                f"Phonon takes 1 to {MAX_CALLS_PER_REQUEST} calls in one request.",
+                field="batch_size",
+            )
+        )
+    return findings
+
+
+def check_contact(contact: Contact) -> list[Finding]:
+    """Phonon dials mobile numbers in international form (918000000001)."""
+    findings = check_e164(contact.number, what="The number to call", field="contact-numbers")
+    for alternate in contact.alternate_numbers:
+        findings += check_e164(alternate, what="An alternate number", field="contact-numbers")
+    return findings
