@@ -31,7 +31,6 @@ Everything here is pure: no Django, no I/O.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -288,57 +287,77 @@ def iter_texts(definition: dict) -> Iterator[tuple[int, int | None, int | None, 
                     yield si, ri, ai, "params.text", params.get("text")
 
 
-def _ordered(obj: dict, order: tuple[str, ...]) -> dict:
-    out = {k: obj[k] for k in order if k in obj}
-    for k, v in obj.items():
-        if k not in out:
-            out[k] = v
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (several times faster than ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    return value
+
+
+def _ordered(obj: dict, order: tuple[str, ...], special: dict | None = None) -> dict:
+    """A deep copy of ``obj`` with the ``order`` fields first; ``special`` maps a
+    field to the function that copies its value."""
+    out = {}
+    for key in (*order, *obj):
+        if key in obj and key not in out:
+            convert = special.get(key) if special else None
+            out[key] = convert(obj[key]) if convert else copy_json(obj[key])
     return out
+
+
+def _each(convert):
+    """Copy a list item by item with ``convert`` for dicts (other values as-is)."""
+
+    def copy_list(value):
+        if not isinstance(value, list):
+            return copy_json(value)
+        return [convert(v) if isinstance(v, dict) else copy_json(v) for v in value]
+
+    return copy_list
 
 
 def normalize_action(action: dict) -> dict:
-    out = _ordered(action, ("action", "params"))
-    params = out.get("params")
-    if isinstance(params, dict):
-        out["params"] = _ordered(params, ACTION_PARAMS.get(str(out.get("action")), ()))
-    return out
+    order = ACTION_PARAMS.get(str(action.get("action")), ())
+
+    def params(value):
+        return _ordered(value, order) if isinstance(value, dict) else copy_json(value)
+
+    return _ordered(action, ("action", "params"), {"params": params})
+
+
+_ROUTE_FIELDS = {"actions": _each(normalize_action)}
+
+
+def normalize_route(route: dict) -> dict:
+    return _ordered(route, ("key", "actions"), _ROUTE_FIELDS)
+
+
+_STEP_FIELDS = {"actions": _each(normalize_route)}
 
 
 def normalize_step(step: dict) -> dict:
-    out = _ordered(step, STEP_FIELDS)
-    routes = out.get("actions")
-    if isinstance(routes, list):
-        out["actions"] = [
-            {
-                **_ordered(r, ("key", "actions")),
-                **(
-                    {"actions": [normalize_action(a) for a in r["actions"]]}
-                    if isinstance(r.get("actions"), list)
-                    else {}
-                ),
-            }
-            if isinstance(r, dict)
-            else r
-            for r in routes
-        ]
-    return out
+    """A copy of ``step`` with fields in the document's order."""
+    return _ordered(step, STEP_FIELDS, _STEP_FIELDS)
 
 
 def normalize(definition: dict) -> dict:
-    """A deep copy in canonical form: schema_version set, count_steps derived,
+    """A copy in canonical form: schema_version set, count_steps derived,
     variables present, fields in the document's order. Values are not changed."""
-    out = copy.deepcopy(definition)
+    out = {k: v for k, v in definition.items() if k not in ("steps", "variables")}
+    out = _ordered(out, DEFINITION_FIELDS)
     out["schema_version"] = SCHEMA_VERSION
-    raw_steps = out.get("steps")
+    raw_steps = definition.get("steps")
     if not isinstance(raw_steps, list):
         raw_steps = []
-    out["steps"] = [normalize_step(s) if isinstance(s, dict) else s for s in raw_steps]
+    out["steps"] = [normalize_step(s) if isinstance(s, dict) else copy_json(s) for s in raw_steps]
     out["count_steps"] = len(out["steps"])
     out.setdefault("have_dependency", FALSE)
-    variables = out.get("variables")
+    raw_vars = definition.get("variables")
     out["variables"] = [
-        _ordered(v, VARIABLE_FIELDS) if isinstance(v, dict) else v
-        for v in (variables if isinstance(variables, list) else [])
+        _ordered(v, VARIABLE_FIELDS) if isinstance(v, dict) else copy_json(v)
+        for v in (raw_vars if isinstance(raw_vars, list) else [])
     ]
     return _ordered(out, DEFINITION_FIELDS)
 

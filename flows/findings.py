@@ -19,9 +19,10 @@ INFO: Severity = "info"
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Finding:
-    """One lint/import/compile finding.
+    """One lint/import/compile finding (treat it as read-only; not frozen only
+    because frozen dataclasses are slow to create and lint makes thousands).
 
     Location fields are all optional; the more of them are set, the closer to
     the field the page can show the message:

@@ -11,6 +11,7 @@ express exactly is rounded to the nearest step, with a warning.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from flows.findings import WARNING, Finding
@@ -51,8 +52,13 @@ class Conversion:
     findings: tuple[Finding, ...] = ()
 
 
+_PAYCALL_DTMF = re.compile(r"[0-9*#Ww]*")
+
+
 def invalid_paycall_chars(text: str) -> list[str]:
     """Characters Paycall ignores in a DTMF string (anything but 0-9 * # W w)."""
+    if _PAYCALL_DTMF.fullmatch(text):
+        return []
     return sorted({c for c in text if c not in PAYCALL_DTMF_CHARS})
 
 

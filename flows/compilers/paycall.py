@@ -14,10 +14,7 @@ from flows.canonical import (
     PAYCALL_DEFAULTS,
     fill_placeholders,
     is_true,
-    ivr_object,
     placeholders_in,
-    route_actions,
-    step_routes,
     string_bool,
 )
 from flows.compilers import CompileError, Contact, PaycallOptions, resolve_variables
@@ -37,65 +34,120 @@ def contact_values(definition: dict, contact: Contact | None) -> dict[str, str]:
 def compile_ivr(
     definition: dict, values: dict[str, str] | None = None, *, explicit_defaults: bool = False
 ) -> dict:
-    """The ``ivr`` object with placeholders of declared variables filled."""
-    ivr = ivr_object(definition)
-    values = values or {}
-    for step in ivr["steps"]:
-        _fill_step(step, values)
-        if explicit_defaults:
-            _with_step_defaults(step)
-    return ivr
+    """The ``ivr`` object with placeholders of declared variables filled.
+
+    For speed the result shares every part that needs no change with
+    ``definition`` (copy-on-write): serialize it, do not mutate it.
+    """
+    raw = definition.get("steps")
+    steps = [
+        _compile_step(step, values or {}, explicit_defaults) if isinstance(step, dict) else step
+        for step in (raw if isinstance(raw, list) else [])
+    ]
+    return {
+        "count_steps": len(steps),
+        "have_dependency": definition.get("have_dependency", FALSE),
+        "steps": steps,
+    }
 
 
-def _fill_step(step: dict, values: dict[str, str]) -> None:
-    if not values:
-        return
-    prompt = step.get("prompt")
-    if not is_true(step.get("prompt_is_file")):
-        if isinstance(prompt, str):
-            step["prompt"] = fill_placeholders(prompt, values)
-        elif isinstance(prompt, list):
-            step["prompt"] = [fill_placeholders(p, values) for p in prompt]
-        elif isinstance(prompt, dict):
-            step["prompt"] = _fill_prompt_object(prompt, values)
+def _compile_step(step: dict, values: dict[str, str], explicit: bool) -> dict:
+    out = step
+    if explicit:
+        out = {**step}
+        for name in STEP_DEFAULTS:
+            out.setdefault(name, PAYCALL_DEFAULTS[name])
+    if values and not is_true(step.get("prompt_is_file")) and "prompt" in step:
+        prompt = _fill_prompt(step["prompt"], values)
+        if prompt is not step["prompt"]:
+            out = out if out is not step else {**step}
+            out["prompt"] = prompt
     text = step.get("dtmf_ivr_invalid_text")
-    if isinstance(text, str) and not is_true(step.get("dtmf_invalid_text_is_file")):
-        step["dtmf_ivr_invalid_text"] = fill_placeholders(text, values)
-    for route in step_routes(step):
-        for action in route_actions(route):
-            params = action.get("params")
-            if (
-                action.get("action") == "play"
-                and isinstance(params, dict)
-                and isinstance(params.get("text"), str)
-                and not is_true(params.get("is_recording"))
-            ):
-                params["text"] = fill_placeholders(params["text"], values)
+    if (
+        values
+        and isinstance(text, str)
+        and "$" in text
+        and not is_true(step.get("dtmf_invalid_text_is_file"))
+    ):
+        out = out if out is not step else {**step}
+        out["dtmf_ivr_invalid_text"] = fill_placeholders(text, values)
+    routes = step.get("actions")
+    if isinstance(routes, list) and (values or explicit):
+        new_routes = _map_changed(routes, _compile_route, values, explicit)
+        if new_routes is not routes:
+            out = out if out is not step else {**step}
+            out["actions"] = new_routes
+    return out
+
+
+def _map_changed(items: list, convert, values: dict[str, str], explicit: bool) -> list:
+    """``[convert(i) for i in items]``, or ``items`` itself when nothing changed."""
+    changed = None
+    for index, item in enumerate(items):
+        new = convert(item, values, explicit)
+        if new is not item:
+            if changed is None:
+                changed = list(items)
+            changed[index] = new
+    return items if changed is None else changed
+
+
+def _compile_route(route, values: dict[str, str], explicit: bool):
+    actions = route.get("actions") if isinstance(route, dict) else None
+    if not isinstance(actions, list):
+        return route
+    new_actions = _map_changed(actions, _compile_action, values, explicit)
+    return route if new_actions is actions else {**route, "actions": new_actions}
+
+
+def _compile_action(action, values: dict[str, str], explicit: bool):
+    if not isinstance(action, dict) or action.get("action") != "play":
+        return action
+    params = action.get("params")
+    if not isinstance(params, dict):
+        return action
+    new = params
+    if explicit:
+        new = {**params}
+        new.setdefault("gender", PAYCALL_DEFAULTS["play.gender"])
+        new.setdefault("is_recording", PAYCALL_DEFAULTS["play.is_recording"])
+    text = params.get("text")
+    if values and isinstance(text, str) and "$" in text and not is_true(params.get("is_recording")):
+        new = new if new is not params else {**params}
+        new["text"] = fill_placeholders(text, values)
+    return action if new is params else {**action, "params": new}
+
+
+def _fill_prompt(prompt, values: dict[str, str]):
+    """The prompt with variables filled, or the same object when nothing changes."""
+    if isinstance(prompt, str):
+        return fill_placeholders(prompt, values) if "$" in prompt else prompt
+    if isinstance(prompt, list):
+        if not any(isinstance(p, str) and "$" in p for p in prompt):
+            return prompt
+        return [fill_placeholders(p, values) if isinstance(p, str) else p for p in prompt]
+    if isinstance(prompt, dict):
+        return _fill_prompt_object(prompt, values)
+    return prompt
 
 
 def _fill_prompt_object(prompt: dict, values: dict[str, str]) -> dict:
     """Paycall fills an object prompt itself: add the variables' values as
     placeholder keys (fixed values written in the prompt win)."""
-    out = dict(prompt)
-    added = False
-    for name in placeholders_in(prompt.get("text")):
-        if name not in out and name in values:
-            out[name] = values[name]
-            added = True
-    if added and "fields" in out:
+    missing = [
+        name
+        for name in placeholders_in(prompt.get("text"))
+        if name not in prompt and name in values
+    ]
+    if not missing:
+        return prompt
+    out = {**prompt, **{name: values[name] for name in missing}}
+    if "fields" in out:
         out["fields"] = sum(1 for k in out if k not in ("text", "fields"))
     return out
 
 
-def _with_step_defaults(step: dict) -> None:
-    for name in ("gender", "prompt_is_file", "dtmf_ivr_timeout", "dtmf_invalid_text_is_file"):
-        step.setdefault(name, PAYCALL_DEFAULTS[name])
-    for route in step_routes(step):
-        for action in route_actions(route):
-            params = action.get("params")
-            if action.get("action") == "play" and isinstance(params, dict):
-                params.setdefault("gender", PAYCALL_DEFAULTS["play.gender"])
-                params.setdefault("is_recording", PAYCALL_DEFAULTS["play.is_recording"])
+STEP_DEFAULTS = ("gender", "prompt_is_file", "dtmf_ivr_timeout", "dtmf_invalid_text_is_file")
 
 
 def compile_dialer(

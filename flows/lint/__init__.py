@@ -156,17 +156,7 @@ def _check_variables(ctx: LintContext) -> None:
 
 
 def _check_variable_use(ctx: LintContext) -> None:
-    if not ctx.variables:
-        return
-    from flows.canonical import iter_texts, placeholders_in
-
-    used: set[str] = set()
-    for _si, _ri, _ai, _field, value in iter_texts(ctx.definition):
-        text = value.get("text") if isinstance(value, dict) else value
-        parts = text if isinstance(text, list) else [text]
-        for part in parts:
-            used.update(placeholders_in(part))
-    for name in sorted(ctx.variables - used):
+    for name in sorted(ctx.variables - ctx.used_placeholders):
         ctx.add(
             INFO,
             "variable-unused",
@@ -232,7 +222,7 @@ def _check_step(ctx: LintContext, step: dict, index: int, seen: dict[str, int]) 
     accepted = check_accepted_keys(ctx, step, name, loc)
     check_routes(ctx, step, name, loc, accepted)
     for ri, route in enumerate(step_routes(step)):
-        check_route_actions(ctx, route, ri, name, loc)
+        check_route_actions(ctx, route, index, ri)
 
 
 def _check_invalid_text(ctx: LintContext, step: dict, name: str, loc: dict) -> None:

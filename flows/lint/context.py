@@ -18,6 +18,11 @@ class LintContext:
     linear: bool = field(init=False)
     variables: set[str] = field(init=False)
     findings: list[Finding] = field(default_factory=list)
+    used_placeholders: set[str] = field(default_factory=set)
+    #: step index -> (indexes of routes a caller can take, some accepted key has none)
+    routing: dict[int, tuple[list[int], bool]] = field(default_factory=dict)
+    #: (step index, route index) -> how the route ends (``canonical.route_effect``)
+    effects: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)
 
     def __post_init__(self):
         self.steps = steps(self.definition)
@@ -46,3 +51,34 @@ def step_name(step: dict, index: int) -> str:
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class Spot:
+    """Where a route or action sits. Its description ("Step "foo", key 1") and
+    location are built only when a finding needs them: lint visits thousands of
+    actions and finds problems in few."""
+
+    __slots__ = ("ctx", "step_index", "route", "action", "_route_obj", "_where")
+
+    def __init__(self, ctx: LintContext, step_index: int, route: int, action: int | None, obj):
+        self.ctx = ctx
+        self.step_index = step_index
+        self.route = route
+        self.action = action
+        self._route_obj = obj
+        self._where = None
+
+    @property
+    def where(self) -> str:
+        if self._where is None:
+            from flows.canonical import key_label
+
+            step = self.ctx.steps[self.step_index]
+            self._where = (
+                f"{step_name(step, self.step_index)}, {key_label(self._route_obj.get('key'))}"
+            )
+        return self._where
+
+    def loc(self, field: str | None = None) -> dict:
+        step = step_loc(self.ctx.steps[self.step_index], self.step_index)
+        return {**step, "route": self.route, "action": self.action, "field": field}

@@ -1,39 +1,15 @@
-"""Rules about the flow as a whole: steps never played, loops that never end."""
+"""Rules about the flow as a whole: steps never played, loops that never end.
+
+Runs after the step rules, from what they recorded: which routes a caller can
+take (``ctx.routing``) and how each route ends (``ctx.effects``)."""
 
 from __future__ import annotations
 
 from collections import deque
 
-from flows.canonical import (
-    END,
-    GOTO,
-    KeyRange,
-    accepted_keys,
-    parse_key,
-    route_effect,
-    step_routes,
-)
+from flows.canonical import END, GOTO
 from flows.findings import ERROR, WARNING
 from flows.lint.context import LintContext, step_loc, step_name
-
-
-def _taken_routes(step: dict) -> tuple[list[dict], bool]:
-    """Routes a caller can take, and whether some accepted key has no route."""
-    accepted = accepted_keys(step)
-    taken = []
-    covered: set[str] = set()
-    for route in step_routes(step):
-        key = parse_key(route.get("key"))
-        if isinstance(key, KeyRange):
-            hits = {k for k in accepted if key.contains(k)}
-        elif key in accepted:
-            hits = {key}
-        else:
-            hits = set()
-        if hits - covered:
-            taken.append(route)
-            covered |= hits
-    return taken, bool(set(accepted) - covered)
 
 
 def check_graph(ctx: LintContext) -> None:
@@ -47,10 +23,10 @@ def check_graph(ctx: LintContext) -> None:
 
 def _check_linear(ctx: LintContext) -> None:
     for index, step in enumerate(ctx.steps):
-        taken, unrouted = _taken_routes(step)
+        taken, unrouted = ctx.routing.get(index, ([], False))
         if not taken or unrouted:
             continue
-        if all(route_effect(r, linear=True)[0] == END for r in taken):
+        if all(ctx.effects[index, ri][0] == END for ri in taken):
             for later_index in range(index + 1, len(ctx.steps)):
                 later = ctx.steps[later_index]
                 ctx.add(
@@ -68,11 +44,11 @@ def _check_branching(ctx: LintContext) -> None:
     n = len(ctx.steps)
     edges: list[set[int]] = [set() for _ in range(n)]
     exits = [False] * n
-    for index, step in enumerate(ctx.steps):
-        taken, unrouted = _taken_routes(step)
+    for index in range(n):
+        taken, unrouted = ctx.routing.get(index, ([], False))
         exits[index] = unrouted or not taken
-        for route in taken:
-            effect, target = route_effect(route, linear=False)
+        for ri in taken:
+            effect, target = ctx.effects[index, ri]
             if effect == GOTO and target in ctx.ids:
                 edges[index].add(ctx.ids[target])
             else:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from flows.canonical import DTMF_KEY_CHARS, KeyRange, accepted_keys, parse_key, step_routes
 from flows.findings import ERROR, INFO, WARNING
 from flows.lint.context import LintContext, plural
 
+_KEY = re.compile(r"[0-9*#]+")
+
 
 def _bad_chars(key: str) -> str:
+    """The characters of ``key`` a keypad does not have ("" when it is fine)."""
+    if _KEY.fullmatch(key):
+        return ""
     return " ".join(sorted({c for c in key if c not in DTMF_KEY_CHARS}))
 
 
@@ -89,6 +96,7 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
                 )
     _check_range_overlaps(ctx, ranges, singles, name, loc)
     _check_range_acceptance(ctx, ranges, accepted, name, loc)
+    _record_routing(ctx, loc["step_index"], singles, ranges, accepted)
     if not ctx.linear:
         for key in accepted:
             if key in singles or any(r.contains(key) for _, r, _b in ranges):
@@ -101,6 +109,19 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
                 **loc,
                 field="dtmf_ivr",
             )
+
+
+def _record_routing(ctx: LintContext, si: int, singles, ranges, accepted: list[str]) -> None:
+    """Which routes a caller can take (an exact key wins over a range, the first
+    route for a key over later ones) and whether an accepted key has none."""
+    taken = [ri for key, ri in singles.items() if key in accepted]
+    covered = {key for key in singles if key in accepted}
+    for ri, _key, (low, high) in ranges:
+        hits = {k for k in accepted if k.isdigit() and low <= int(k) <= high} - covered
+        if hits:
+            taken.append(ri)
+            covered |= hits
+    ctx.routing[si] = (sorted(taken), len(covered) < len(set(accepted)))
 
 
 def _check_range(ctx: LintContext, key: KeyRange, name: str, here: dict):

@@ -73,7 +73,10 @@ def check_text(ctx: LintContext, value, name: str, what: str, *, fixed=None, **l
             f"{MAX_TEXT_LENGTH}. Shorten it or split it over several steps.",
             **loc,
         )
+    if "$" not in value:
+        return
     for placeholder in placeholders_in(value):
+        ctx.used_placeholders.add(placeholder)
         if placeholder in ctx.variables or (fixed is not None and placeholder in fixed):
             continue
         if fixed is not None:

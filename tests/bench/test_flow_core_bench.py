@@ -1,0 +1,108 @@
+"""Budget: schema validation, lint and compiling a 300-step flow with 10 routes a
+step to every provider (Paycall dialer, Phonon for one contact, iovox) together
+take at most 50 ms (median of several runs)."""
+
+import datetime as dt
+import statistics
+import time
+
+from flows.canonical import normalize
+from flows.compilers import Contact, IovoxOptions, PaycallOptions, PhononOptions
+from flows.compilers.iovox import compile_iovox_request
+from flows.compilers.paycall import compile_dialer
+from flows.compilers.phonon import compile_phonon_request
+from flows.validation import validate_definition
+
+BUDGET_SECONDS = 0.050
+RUNS = 15
+STEPS = 300
+ROUTES = 10
+
+
+def big_flow() -> dict:
+    steps = []
+    for i in range(STEPS):
+        nxt = f"step_{(i + 1) % STEPS}"
+        routes = []
+        for k in range(ROUTES):
+            if k == 0:
+                actions = [{"action": "hangup"}]
+            elif k % 3 == 0:
+                actions = [
+                    {"action": "play", "params": {"text": f"Thanks $first_name$, choice {k}"}},
+                    {"action": "mark", "params": {"type": "custom", "value": f"choice-{k}"}},
+                    {"action": "goto", "params": {"step_id": nxt}},
+                ]
+            elif k % 3 == 1:
+                actions = [
+                    {"action": "wait", "params": {"sleep": 1.5}},
+                    {"action": "goto", "params": {"step_id": nxt}},
+                ]
+            else:
+                actions = [
+                    {
+                        "action": "call",
+                        "params": {
+                            "number": "972501234567",
+                            "cli": "97230000000",
+                            "dtmf_keys": "WW12#",
+                        },
+                    }
+                ]
+            routes.append({"key": str(k), "actions": actions})
+        steps.append(
+            {
+                "step_id": f"step_{i}",
+                "gender": "female",
+                "prompt": {"text": "Hello $first_name$, press $0$", "fields": 1, "0": "a key"},
+                "dtmf_ivr": [str(k) for k in range(ROUTES)],
+                "dtmf_ivr_timeout": 3,
+                "dtmf_ivr_invalid_text": "That key is not valid here",
+                "dtmf_ivr_retries": 3,
+                "actions": routes,
+            }
+        )
+    return normalize(
+        {
+            "name": "Benchmark",
+            "have_dependency": "true",
+            "steps": steps,
+            "variables": [{"name": "first_name", "default": "there"}],
+        }
+    )
+
+
+def run_once(definition: dict) -> float:
+    contact = Contact(
+        number="972501234567",
+        dtmf_originator="Ww1",
+        variables={"first_name": "Ana"},
+        reference="c1",
+    )
+    start = time.perf_counter()
+    findings = validate_definition(definition)
+    paycall = compile_dialer(definition, PaycallOptions(return_address="https://x.test/r"), contact)
+    phonon = compile_phonon_request(
+        definition,
+        [contact],
+        PhononOptions(security_id="A" * 64, flow_id="ZH0RKJvh"),
+        start_time=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+    )
+    iovox = compile_iovox_request(definition, contact, IovoxOptions(link_id="link123"))
+    elapsed = time.perf_counter() - start
+    assert not [f for f in findings if f.is_error], findings[:3]
+    assert paycall["ivr"]["count_steps"] == STEPS and phonon["calls"] and iovox
+    return elapsed
+
+
+def test_validate_lint_and_compile_300_steps_within_budget():
+    definition = big_flow()
+    run_once(definition)  # warm caches (schemas, phone numbers)
+    timings = [run_once(definition) for _ in range(RUNS)]
+    median = statistics.median(timings)
+    print(
+        f"\nflow core bench: {STEPS} steps x {ROUTES} routes, validate+lint+compile(paycall, "
+        f"phonon, iovox): median {median * 1000:.1f} ms, min {min(timings) * 1000:.1f} ms, "
+        f"max {max(timings) * 1000:.1f} ms over {RUNS} runs (budget {BUDGET_SECONDS * 1000:.0f} ms)"
+    )
+    assert median <= BUDGET_SECONDS
