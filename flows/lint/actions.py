@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import math
 
-from flows.canonical import CONTINUE, END, GENDERS, GOTO, MARK_TYPES, MAX_TEXT_LENGTH, is_true
+from flows.canonical import CONTINUE, END, GENDERS, GOTO, MARK_TYPES, is_true
 from flows.compilers.dtmf import invalid_paycall_chars
 from flows.findings import ERROR, INFO, WARNING
 from flows.lint.context import LintContext, Spot
-from flows.lint.texts import check_flag, check_gender, check_recording, check_text
+from flows.lint.texts import (
+    check_flag,
+    check_gender,
+    check_recording,
+    check_text,
+    text_needs_check,
+)
 from flows.phones import check_phone, is_e164
 
 LONG_WAIT_SECONDS = 3600
@@ -194,7 +200,7 @@ def _play(ctx: LintContext, params: dict, spot: Spot) -> None:
             "recording.",
             **spot.loc("params.text"),
         )
-    elif not isinstance(text, str) or "$" in text or len(text) > MAX_TEXT_LENGTH:
+    elif text_needs_check(ctx, text):
         check_text(ctx, text, spot.where, "the played text", **spot.loc("params.text"))
 
 

@@ -55,6 +55,18 @@ def check_recording(ctx: LintContext, value, name: str, what: str, **loc) -> Non
         )
 
 
+def text_needs_check(ctx: LintContext, text) -> bool:
+    """False for a text lint has nothing to say about (its placeholders are
+    recorded as used): a cheap test before building the finding's location."""
+    if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
+        return True
+    if "$" not in text:
+        return False
+    names = placeholders_in(text)
+    ctx.used_placeholders.update(names)
+    return not ctx.variables.issuperset(names)
+
+
 def check_text(ctx: LintContext, value, name: str, what: str, *, fixed=None, **loc) -> None:
     """A spoken text: its length and its placeholders.
 
