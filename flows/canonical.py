@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -232,14 +233,18 @@ def key_label(key: Any) -> str:
     return f"key {parsed}"
 
 
-def placeholders_in(text: Any) -> list[str]:
+def placeholders_in(text: Any) -> tuple[str, ...]:
     """Placeholder names in order of first appearance (``$0$`` -> ``"0"``)."""
-    if not isinstance(text, str):
-        return []
-    seen: dict[str, None] = {}
-    for m in PLACEHOLDER_RE.finditer(text):
-        seen.setdefault(m.group(1), None)
-    return list(seen)
+    if not isinstance(text, str) or "$" not in text:
+        return ()
+    return _placeholders(text)
+
+
+@lru_cache(maxsize=4096)
+def _placeholders(text: str) -> tuple[str, ...]:
+    # Cached: flows repeat the same texts across steps, and lint and the
+    # compilers ask for every text's placeholders.
+    return tuple(dict.fromkeys(m.group(1) for m in PLACEHOLDER_RE.finditer(text)))
 
 
 def prompt_placeholder_values(prompt: Any) -> dict[str, str]:

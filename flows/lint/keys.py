@@ -53,7 +53,6 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
     singles: dict[str, int] = {}
     ranges: list[tuple[int, KeyRange, tuple[int, int]]] = []
     for ri, route in enumerate(step_routes(step)):
-        here = {**loc, "route": ri, "field": "key"}
         key = parse_key(route.get("key"))
         if key is None:
             ctx.add(
@@ -61,10 +60,12 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
                 "route-key-missing",
                 f"{name}: route {ri + 1} has no key. Choose the key (or range of keys) "
                 "that leads to it.",
-                **here,
+                **loc,
+                route=ri,
+                field="key",
             )
         elif isinstance(key, KeyRange):
-            bounds = _check_range(ctx, key, name, here)
+            bounds = _check_range(ctx, key, name, {**loc, "route": ri, "field": "key"})
             if bounds is not None:
                 ranges.append((ri, key, bounds))
         elif key == "" or _bad_chars(key):
@@ -73,7 +74,9 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
                 "key-invalid",
                 f'{name}: the route key "{key}" is not a key. A phone keypad has only '
                 "0-9, * and #.",
-                **here,
+                **loc,
+                route=ri,
+                field="key",
             )
         elif key in singles:
             ctx.add(
@@ -81,7 +84,9 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
                 "route-key-duplicate",
                 f"{name}: key {key} has two routes (routes {singles[key] + 1} and {ri + 1}); "
                 "only the first is used. Remove or change one of them.",
-                **here,
+                **loc,
+                route=ri,
+                field="key",
             )
         else:
             singles[key] = ri
@@ -92,7 +97,9 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
                     f"{name}: there is a route for key {key}, but the step does not "
                     f"accept key {key}, so callers can never reach it. Add {key} to the "
                     "accepted keys or remove the route.",
-                    **here,
+                    **loc,
+                    route=ri,
+                    field="key",
                 )
     _check_range_overlaps(ctx, ranges, singles, name, loc)
     _check_range_acceptance(ctx, ranges, accepted, name, loc)
