@@ -1,0 +1,12 @@
+"""REST API URLs of the flows app (mounted under /api/ by dialer_site.urls)."""
+
+from rest_framework.routers import SimpleRouter
+
+from .api import FlowVariableViewSet, FlowViewSet, RecordingViewSet
+
+router = SimpleRouter()
+router.register("flows", FlowViewSet, basename="flow")
+router.register(r"flows/(?P<flow_pk>\d+)/variables", FlowVariableViewSet, basename="flow-variable")
+router.register("recordings", RecordingViewSet, basename="recording")
+
+urlpatterns = router.urls
