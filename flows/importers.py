@@ -87,7 +87,8 @@ SIMPLE_STEP_ID = "message"
 
 
 class PaycallImportError(ValueError):
-    """The input is not Paycall JSON we can read."""
+    """The input is not a provider request we can read (the name is historical:
+    Phonon and iovox imports raise it too)."""
 
 
 @dataclass
@@ -357,7 +358,12 @@ class PhononImport:
 def import_phonon_request(data: Any) -> PhononImport:
     """Read a Phonon create request; every call must share one start time."""
     if isinstance(data, bytes | str):
-        data = json.loads(data)
+        try:
+            data = json.loads(data)
+        except ValueError as exc:
+            raise PaycallImportError(f"This is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise PaycallImportError("A Phonon request is a JSON object.")
     calls = data.get("calls") or []
     starts = {c.get("start-time") for c in calls}
     if len(starts) != 1:
@@ -402,7 +408,10 @@ class IovoxImport:
 def import_iovox_request(xml: bytes) -> IovoxImport:
     """Read an iovox request safely (no entities, no network)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    root = etree.fromstring(xml, parser)
+    try:
+        root = etree.fromstring(xml, parser)
+    except etree.XMLSyntaxError as exc:
+        raise PaycallImportError(f"This is not well-formed XML: {exc}") from exc
     variables = root.find("call_variables")
     values: dict[str, str] = {}
     destination, delay = "", None
@@ -410,6 +419,8 @@ def import_iovox_request(xml: bytes) -> IovoxImport:
         if element.tag == "call_destination":
             destination = element.text or ""
         elif element.tag == "delay":
+            if not (element.text or "").strip().isdigit():
+                raise PaycallImportError("The iovox delay must be a whole number of minutes.")
             delay = int(element.text)
         else:
             values[element.tag] = element.text or ""

@@ -153,8 +153,8 @@ def _run_step(run: _Run, step: dict, index: int, count: int, ids: dict, linear: 
     sid = step.get("step_id")
     name = str(sid)
     keys = accepted_keys(step)
-    retries = step.get("dtmf_ivr_retries", run.max_retries)
-    timeout = step.get("dtmf_ivr_timeout", PAYCALL_DEFAULTS["dtmf_ivr_timeout"])
+    retries = _number(step.get("dtmf_ivr_retries"), run.max_retries)
+    timeout = _number(step.get("dtmf_ivr_timeout"), PAYCALL_DEFAULTS["dtmf_ivr_timeout"])
     following = index + 1 if linear and index + 1 < count else None
     failures = 0
     while True:
@@ -188,6 +188,14 @@ def _run_step(run: _Run, step: dict, index: int, count: int, ids: dict, linear: 
             )
             raise _Hangup("retries_exhausted")
         run.say("retry", f"Try {failures + 1}: the question is asked again.", name)
+
+
+def _number(value, default):
+    """A step's number, or the default when it is absent or not a number (lint
+    reports those; the simulator carries on as Paycall's default would)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return default
 
 
 def _play_prompt(run: _Run, step: dict, name: str) -> None:
@@ -254,7 +262,7 @@ def _take_route(run, step, name, digits, entry, ids, linear, following):
         if kind == "play":
             _play_action(run, params, name)
         elif kind == "wait":
-            seconds = math.ceil(float(params.get("sleep") or 0))
+            seconds = math.ceil(_number(params.get("sleep"), 0))
             run.waited += seconds
             run.say("wait", f"Waits {seconds} seconds.", name, seconds=seconds)
         elif kind == "mark":

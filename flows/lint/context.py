@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from flows.canonical import is_linear, step_ids, steps, variable_names
+from flows.canonical import is_linear, key_label, step_ids, steps, variable_names
 from flows.findings import Finding, Severity
 
 
@@ -71,8 +71,6 @@ class Spot:
     @property
     def where(self) -> str:
         if self._where is None:
-            from flows.canonical import key_label
-
             step = self.ctx.steps[self.step_index]
             self._where = (
                 f"{step_name(step, self.step_index)}, {key_label(self._route_obj.get('key'))}"

@@ -248,3 +248,22 @@ def test_iovox_contact_check_reports_rounding():
     contact = Contact(number="449789123123", dtmf_originator=DtmfSequence.of(3, "1"))
     assert [f.code for f in iovox.check_contact(contact)] == ["dtmf-pause-rounded"]
     assert json.dumps(iovox.call_destination(contact)[0]) == '"449789123123,,1"'
+
+
+@pytest.mark.parametrize(
+    ("reader", "data"),
+    [
+        (import_iovox_request, b"<request>"),
+        (
+            import_iovox_request,
+            b"<request><call_variables><delay>x</delay></call_variables></request>",
+        ),
+        (import_phonon_request, "not json"),
+        (import_phonon_request, "[]"),
+    ],
+)
+def test_unreadable_requests(reader, data):
+    from flows.importers import PaycallImportError
+
+    with pytest.raises(PaycallImportError):
+        reader(data)

@@ -199,3 +199,10 @@ def test_endless_loops_are_cut():
 
 def test_empty_flow():
     assert simulate(flow()).ended_by == "flow_end"
+
+
+def test_malformed_numbers_fall_back_to_defaults():
+    definition = flow(
+        step("a", keys=["1"], routes=[("1", [wait("x"), HANGUP])], dtmf_ivr_retries="many")
+    )
+    assert simulate(definition, [TIMEOUT, "1"]).ended_by == "hangup"
