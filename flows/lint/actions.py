@@ -68,7 +68,14 @@ def check_route_actions(ctx: LintContext, route: dict, si: int, ri: int) -> None
             )
             continue
         params = action.get("params")
-        check(ctx, params if isinstance(params, dict) else {}, spot)
+        if kind == "goto" and not ctx.linear and isinstance(params, dict):
+            target = params.get("step_id")
+            if isinstance(target, str) and target in ctx.ids:  # the common, valid case
+                ended_by = kind
+                ctx.effects[si, ri] = (GOTO, target)
+                continue
+        if kind != "hangup":
+            check(ctx, params if isinstance(params, dict) else {}, spot)
         if kind in ("hangup", "call"):
             ended_by = kind
             ctx.effects[si, ri] = (END, kind)
@@ -126,8 +133,6 @@ def _call(ctx: LintContext, params: dict, spot: Spot) -> None:
 
 def _goto(ctx: LintContext, params: dict, spot: Spot) -> None:
     target = params.get("step_id")
-    if not ctx.linear and isinstance(target, str) and target in ctx.ids:
-        return
     if ctx.linear:
         ctx.add(
             WARNING,

@@ -103,10 +103,10 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
                 )
     _check_range_overlaps(ctx, ranges, singles, name, loc)
     _check_range_acceptance(ctx, ranges, accepted, name, loc)
-    _record_routing(ctx, loc["step_index"], singles, ranges, accepted)
+    covered = _record_routing(ctx, loc["step_index"], singles, ranges, accepted)
     if not ctx.linear:
         for key in accepted:
-            if key in singles or any(r.contains(key) for _, r, _b in ranges):
+            if key in covered:
                 continue
             ctx.add(
                 WARNING,
@@ -118,9 +118,10 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
             )
 
 
-def _record_routing(ctx: LintContext, si: int, singles, ranges, accepted: list[str]) -> None:
-    """Which routes a caller can take (an exact key wins over a range, the first
-    route for a key over later ones) and whether an accepted key has none."""
+def _record_routing(ctx: LintContext, si: int, singles, ranges, accepted: list[str]) -> set:
+    """Record which routes a caller can take (an exact key wins over a range, the
+    first route for a key over later ones) and whether an accepted key has none;
+    return the accepted keys that have a route."""
     taken = [ri for key, ri in singles.items() if key in accepted]
     covered = {key for key in singles if key in accepted}
     for ri, _key, (low, high) in ranges:
@@ -128,7 +129,8 @@ def _record_routing(ctx: LintContext, si: int, singles, ranges, accepted: list[s
         if hits:
             taken.append(ri)
             covered |= hits
-    ctx.routing[si] = (sorted(taken), len(covered) < len(set(accepted)))
+    ctx.routing[si] = (sorted(taken), len(covered) < len(accepted))
+    return covered
 
 
 def _check_range(ctx: LintContext, key: KeyRange, name: str, here: dict):
@@ -203,6 +205,8 @@ def _split_hint(key: KeyRange, single: int) -> str:
 
 
 def _check_range_acceptance(ctx, ranges, accepted, name, loc) -> None:
+    if not ranges:
+        return
     numeric = [int(k) for k in accepted if k.isdigit()]
     for ri, key, (low, high) in ranges:
         inside = sum(1 for k in numeric if low <= k <= high)
