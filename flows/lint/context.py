@@ -78,5 +78,11 @@ class Spot:
         return self._where
 
     def loc(self, field: str | None = None) -> dict:
-        step = step_loc(self.ctx.steps[self.step_index], self.step_index)
-        return {**step, "route": self.route, "action": self.action, "field": field}
+        sid = self.ctx.steps[self.step_index].get("step_id")
+        return {
+            "step_index": self.step_index,
+            "step": sid if isinstance(sid, str) else None,
+            "route": self.route,
+            "action": self.action,
+            "field": field,
+        }
