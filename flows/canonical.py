@@ -32,7 +32,6 @@ Everything here is pure: no Django, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -275,23 +274,6 @@ def render_prompt(prompt: Any, values: dict[str, str] | None = None) -> str:
     return ""
 
 
-def iter_texts(definition: dict) -> Iterator[tuple[int, int | None, int | None, str, Any]]:
-    """Every spoken text: (step_index, route, action, field, value).
-
-    Recordings (file names) are included; callers check the ``*_is_file`` flags.
-    """
-    for si, step in enumerate(steps(definition)):
-        if "prompt" in step:
-            yield si, None, None, "prompt", step["prompt"]
-        if "dtmf_ivr_invalid_text" in step:
-            yield si, None, None, "dtmf_ivr_invalid_text", step["dtmf_ivr_invalid_text"]
-        for ri, route in enumerate(step_routes(step)):
-            for ai, action in enumerate(route_actions(route)):
-                params = action.get("params")
-                if action.get("action") == "play" and isinstance(params, dict):
-                    yield si, ri, ai, "params.text", params.get("text")
-
-
 def copy_json(value: Any) -> Any:
     """A deep copy of JSON data (several times faster than ``copy.deepcopy``)."""
     if isinstance(value, dict):
@@ -389,22 +371,9 @@ def match_route(step: dict, digits: str) -> tuple[int, dict] | None:
     return ranged
 
 
-#: How a route's actions end: the call ends, or goes to a step, or goes on.
+#: How a route's actions end: the call ends (hangup, call, or, in branching mode,
+#: nothing left to do), it goes to a step (goto, branching mode only: Paycall
+#: ignores goto in linear mode), or the next step runs (linear mode).
 END = "end"
 GOTO = "goto"
 CONTINUE = "continue"
-
-
-def route_effect(route: dict, *, linear: bool) -> tuple[str, str | None]:
-    """(END, action) after hangup/call; (GOTO, step_id) after a goto (branching
-    mode only, Paycall ignores goto in linear mode); otherwise what happens when
-    the actions run out: the call ends (branching) or the next step runs (linear)."""
-    for action in route_actions(route):
-        kind = action.get("action")
-        if kind in ("hangup", "call"):
-            return END, kind
-        if kind == "goto" and not linear:
-            params = action.get("params")
-            target = params.get("step_id") if isinstance(params, dict) else None
-            return GOTO, target if isinstance(target, str) else None
-    return (CONTINUE, None) if linear else (END, None)

@@ -21,7 +21,7 @@ class LintContext:
     used_placeholders: set[str] = field(default_factory=set)
     #: step index -> (indexes of routes a caller can take, some accepted key has none)
     routing: dict[int, tuple[list[int], bool]] = field(default_factory=dict)
-    #: (step index, route index) -> how the route ends (``canonical.route_effect``)
+    #: (step index, route index) -> how the route ends: (END|GOTO|CONTINUE, detail)
     effects: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)
 
     def __post_init__(self):
