@@ -1,0 +1,1 @@
+"""The flow editor's pages and htmx partials, one module per resource."""
