@@ -21,6 +21,11 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home"),
+    NavItem("Flows", "flows:list", "flows.view_flow"),
+    NavItem("Recordings", "flows:recordings", "flows.view_recording"),
+    NavItem("Provider accounts", "campaigns:account-list", "campaigns.view_provideraccount"),
+    NavItem("Phone lists", "phonelists:list", "phonelists.view_phonelist"),
+    NavItem("Campaigns", "campaigns:campaign-list", "campaigns.view_campaign"),
     NavItem("Admin", "admin:index", staff_only=True),
 ]
 
@@ -35,7 +40,14 @@ def navigation(request):
             continue
         if item.permission and not user.has_perm(item.permission):
             continue
-        url = reverse(item.url_name)
-        current = request.path == url or (url != "/" and request.path.startswith(url))
-        items.append({"label": item.label, "url": url, "current": current})
+        items.append({"label": item.label, "url": reverse(item.url_name), "current": False})
+    # The current section is the longest URL the path starts with, so that
+    # /flows/recordings/ marks Recordings and not Flows as well.
+    matching = [
+        i
+        for i in items
+        if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+    ]
+    if matching:
+        max(matching, key=lambda i: len(i["url"]))["current"] = True
     return {"nav_items": items, "user_role": role_of(user)}
