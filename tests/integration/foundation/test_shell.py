@@ -43,7 +43,11 @@ def test_password_change(viewer_client, viewer):
 
     response = viewer_client.post(
         reverse("password_change"),
-        {"old_password": PASSWORD, "new_password1": "a new long pass 77", "new_password2": "a new long pass 77"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a new long pass 77",
+            "new_password2": "a new long pass 77",
+        },
     )
     assert response.status_code == 302
     viewer.refresh_from_db()

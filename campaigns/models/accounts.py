@@ -1,0 +1,141 @@
+"""Provider accounts: where and as whom Dialer Studio talks to a call provider."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from dialer_site.fields import EncryptedJSONField
+from flows.compilers.phonon_encryption import DEFAULT_SCHEME, SCHEME_CHOICES
+
+
+class ProviderKind(models.TextChoices):
+    PAYCALL = "paycall", "Paycall Dynamic Dialer"
+    PHONON = "phonon", "Phonon outbound dialer"
+    PHONON_ENCRYPTED = "phonon_encrypted", "Phonon encrypted outbound"
+    IOVOX = "iovox", "iovox initiateCall"
+
+
+# The documented production addresses; an account's base URL replaces only this part,
+# so a demo account pointing at /sandbox/<provider> exercises the very same paths.
+PRODUCTION_BASE_URLS = {
+    ProviderKind.PAYCALL: "http://api.dialer.co.il",
+    ProviderKind.PHONON: "https://central.phonon.in",
+    ProviderKind.PHONON_ENCRYPTED: "https://central.phonon.io",
+    ProviderKind.IOVOX: "https://api.iovox.com:444",
+}
+
+# Which secret fields each kind needs; the form and the API read this table.
+CREDENTIAL_FIELDS = {
+    ProviderKind.PAYCALL: ("username", "password"),
+    ProviderKind.PHONON: ("security_ids",),
+    ProviderKind.PHONON_ENCRYPTED: ("security_ids", "public_key_pem"),
+    ProviderKind.IOVOX: ("username", "secure_key"),
+}
+# Every kind may hold the shared secret that signs the sandbox-style status callbacks.
+OPTIONAL_CREDENTIAL_FIELDS = ("callback_secret",)
+
+
+class PhononApiVersion(models.TextChoices):
+    PRODUCTION = "1.0", "1.0 (in production)"
+    TEST = "TEST", "TEST (in testing)"
+
+
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 30.0
+MAX_TIMEOUT_SECONDS = 300.0
+MAX_CALLS_PER_SECOND = 1000.0
+
+
+def default_base_url(kind: str) -> str:
+    return PRODUCTION_BASE_URLS[ProviderKind(kind)]
+
+
+class ProviderAccount(models.Model):
+    kind = models.CharField(max_length=20, choices=ProviderKind.choices)
+    name = models.CharField(max_length=100, unique=True)
+    base_url = models.URLField(
+        "base URL",
+        max_length=300,
+        blank=True,
+        help_text="Leave blank for the provider's documented production address.",
+    )
+    # Write-only: rendered nowhere after saving; see CREDENTIAL_FIELDS for the keys.
+    credentials = EncryptedJSONField(default=dict, blank=True)
+    api_version = models.CharField(
+        "Phonon api-version",
+        max_length=8,
+        choices=PhononApiVersion.choices,
+        default=PhononApiVersion.PRODUCTION,
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="Asia/Kolkata",
+        help_text="Phonon start times are written in this time zone.",
+    )
+    encryption_scheme = models.CharField(
+        max_length=40, choices=SCHEME_CHOICES, default=DEFAULT_SCHEME
+    )
+    connect_timeout = models.FloatField(
+        default=DEFAULT_CONNECT_TIMEOUT,
+        validators=[MinValueValidator(0.1), MaxValueValidator(MAX_TIMEOUT_SECONDS)],
+        help_text="Seconds to wait for the provider to accept the connection.",
+    )
+    read_timeout = models.FloatField(
+        default=DEFAULT_READ_TIMEOUT,
+        validators=[MinValueValidator(0.1), MaxValueValidator(MAX_TIMEOUT_SECONDS)],
+        help_text="Seconds to wait for the provider's answer.",
+    )
+    calls_per_second = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.01), MaxValueValidator(MAX_CALLS_PER_SECOND)],
+        help_text="Most requests a second to this provider; blank for no limit.",
+    )
+    last_tested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_test_ok = models.BooleanField(null=True, editable=False)
+    last_test_message = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "provider account"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def effective_base_url(self) -> str:
+        return (self.base_url or default_base_url(self.kind)).rstrip("/")
+
+    @property
+    def is_phonon(self) -> bool:
+        return self.kind in (ProviderKind.PHONON, ProviderKind.PHONON_ENCRYPTED)
+
+    def credential_status(self) -> dict[str, bool]:
+        """Which credentials are stored, never their values (for pages and the API)."""
+        names = CREDENTIAL_FIELDS[ProviderKind(self.kind)] + OPTIONAL_CREDENTIAL_FIELDS
+        return {name: bool(self.credentials.get(name)) for name in names}
+
+    def missing_credentials(self) -> list[str]:
+        return [
+            name
+            for name in CREDENTIAL_FIELDS[ProviderKind(self.kind)]
+            if not self.credentials.get(name)
+        ]
+
+    def security_id_for(self, flow_id: str) -> str | None:
+        return (self.credentials.get("security_ids") or {}).get(flow_id)
+
+    def record_test(self, *, ok: bool, message: str) -> None:
+        self.last_tested_at = timezone.now()
+        self.last_test_ok = ok
+        self.last_test_message = message
+        self.save(update_fields=["last_tested_at", "last_test_ok", "last_test_message"])
+
+    def clean(self):
+        if self.connect_timeout and self.read_timeout and self.connect_timeout > self.read_timeout:
+            raise ValidationError(
+                {"connect_timeout": "The connect timeout cannot be longer than the read timeout."}
+            )

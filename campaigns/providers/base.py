@@ -1,0 +1,243 @@
+"""What every provider client shares: the HTTP session, the typed results and errors.
+
+Retries are deliberately absent here: whether and when to try again is the
+dispatcher's decision, informed by `ProviderError.retryable`.
+"""
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import requests
+from requests.adapters import HTTPAdapter
+
+POOL_CONNECTIONS = 4
+POOL_MAXSIZE = 32
+MASK = "••••••"
+
+Scope = Literal["request", "call"]
+
+
+@dataclass
+class ProviderError(Exception):
+    """A provider's documented answer that is not success (or a transport failure).
+
+    code: the provider's code (Phonon's number, iovox's HTTP status, Paycall's error key);
+    name: its symbolic name; scope: about the whole request or one call.
+    """
+
+    code: str
+    name: str
+    message: str
+    retryable: bool = False
+    scope: Scope = "request"
+    http_status: int | None = None
+    detail: str = ""
+
+    def __post_init__(self):
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code}): {self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "retryable": self.retryable,
+            "scope": self.scope,
+            "http_status": self.http_status,
+            "detail": self.detail,
+        }
+
+
+class UnsupportedOperation(ProviderError):
+    def __init__(self, provider: str, operation: str):
+        super().__init__(
+            code="UNSUPPORTED",
+            name="UNSUPPORTED_OPERATION",
+            message=f"{provider} has no API to {operation}.",
+        )
+
+
+@dataclass
+class CallOutcome:
+    """One call of a batch: accepted (provider_ref set) or rejected (error set)."""
+
+    client_ref: str
+    provider_ref: str = ""
+    error: ProviderError | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class SendResult:
+    accepted: list[CallOutcome] = field(default_factory=list)
+    rejected: list[CallOutcome] = field(default_factory=list)
+    request_id: str = ""
+    code: str = ""
+    message: str = ""
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.accepted) and bool(self.rejected)
+
+
+@dataclass
+class ConnectionReport:
+    ok: bool
+    message: str
+
+
+@dataclass
+class Upload:
+    """One file to upload: its name at the provider, its bytes, its mime type."""
+
+    name: str
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+class Throttle:
+    """At most `rate` requests a second across the client's threads (None: no limit)."""
+
+    def __init__(self, rate: float | None):
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+def make_session(pool_maxsize: int = POOL_MAXSIZE) -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(
+        pool_connections=POOL_CONNECTIONS, pool_maxsize=pool_maxsize, max_retries=0
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.trust_env = False
+    return session
+
+
+def transport_error(exc: requests.RequestException) -> ProviderError:
+    """Network failures in plain words; all are worth another try later."""
+    if isinstance(exc, requests.Timeout):
+        return ProviderError(
+            "TIMEOUT",
+            "TIMEOUT",
+            "The provider did not answer in time; the request may or may not have been accepted.",
+            retryable=True,
+            detail=type(exc).__name__,
+        )
+    return ProviderError(
+        "CONNECTION",
+        "CONNECTION_FAILED",
+        "Could not reach the provider, or the connection dropped before it answered.",
+        retryable=True,
+        detail=type(exc).__name__,
+    )
+
+
+class ProviderClient:
+    """One provider account's client. Subclasses implement what their API offers."""
+
+    provider_name = "provider"
+
+    def __init__(self, account, *, session: requests.Session | None = None):
+        self.account = account
+        self.base_url = account.effective_base_url
+        self.timeout = (account.connect_timeout, account.read_timeout)
+        self.session = session or make_session()
+        self.throttle = Throttle(account.calls_per_second)
+
+    # -- transport -------------------------------------------------------------
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        self.throttle.wait()
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("allow_redirects", False)
+        try:
+            return self.session.request(method, self.base_url + path, **kwargs)
+        except requests.RequestException as exc:
+            raise transport_error(exc) from None
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- the interface ---------------------------------------------------------
+    def send_calls(self, payload) -> SendResult:
+        raise UnsupportedOperation(self.provider_name, "send calls")
+
+    def upload_recordings(self, files: list[Upload]) -> dict:
+        raise UnsupportedOperation(self.provider_name, "upload recordings")
+
+    def upload_phone_list(self, unique_id: str, file: Upload) -> dict:
+        raise UnsupportedOperation(self.provider_name, "upload a phone list")
+
+    def start_campaign(self, unique_id: str) -> dict:
+        raise UnsupportedOperation(self.provider_name, "start a campaign")
+
+    def fetch_cdrs(self, unique_id: str, phone_number: str | None = None) -> list:
+        raise UnsupportedOperation(self.provider_name, "fetch CDRs")
+
+    def parse_callback(self, body: bytes, headers) -> Any:
+        raise UnsupportedOperation(self.provider_name, "send callbacks")
+
+    def test_connection(self) -> ConnectionReport:
+        raise UnsupportedOperation(self.provider_name, "test the connection")
+
+    def preview(self, payload) -> Any:
+        """The payload as it may be shown or logged: secrets masked."""
+        return payload
+
+    def send_many(self, payloads: Iterable, *, max_workers: int = 8) -> list[SendResult]:
+        """Send payloads with at most `max_workers` requests in flight, results in order.
+
+        A request-scoped error does not stop the others: it comes back as a SendResult
+        whose every call is rejected with that error.
+        """
+        return list(bounded_map(self._send_one_safely, payloads, max_workers=max_workers))
+
+    def _send_one_safely(self, payload) -> SendResult:
+        try:
+            return self.send_calls(payload)
+        except ProviderError as error:
+            return SendResult(rejected=[CallOutcome(client_ref="", error=error)], code=error.code)
+
+
+def bounded_map(function: Callable, items: Iterable, *, max_workers: int):
+    """map() over a thread pool that never holds more than 2×max_workers pending items."""
+    window = max_workers * 2
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        pending = []
+        for item in items:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= window:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def mask_secrets(data: Any, secret_keys: Iterable[str]) -> Any:
+    """A copy of a JSON-like value with the named keys' values masked, at any depth."""
+    keys = set(secret_keys)
+    if isinstance(data, dict):
+        return {k: (MASK if k in keys else mask_secrets(v, keys)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [mask_secrets(item, keys) for item in data]
+    return data

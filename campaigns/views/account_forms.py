@@ -1,0 +1,150 @@
+"""The provider account form: settings plus write-only credential fields.
+
+A credential field is never rendered with its stored value; left blank on edit it
+keeps what is stored. The fields a kind needs are in models.accounts.CREDENTIAL_FIELDS.
+"""
+
+import re
+import zoneinfo
+
+from django import forms
+
+from flows.compilers.phonon_encryption import EnvelopeError, load_public_key
+
+from ..models import ProviderAccount
+from ..models.accounts import CREDENTIAL_FIELDS, ProviderKind
+
+FLOW_ID_RE = re.compile(r"^[A-Za-z0-9]{8}$")
+SECURITY_ID_RE = re.compile(r"^[A-Za-z0-9]{64}$")
+KEEP = "Leave blank to keep the stored value."
+
+
+def parse_security_ids(text: str) -> dict[str, str]:
+    """Lines "flow-id security-id" (or "flow-id: security-id") as a dict."""
+    bindings = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        parts = re.split(r"[\s:=,]+", line)
+        if len(parts) != 2:
+            raise forms.ValidationError(
+                f"Line {number}: write the flow-id, a space, then its security-id."
+            )
+        flow_id, security_id = parts
+        if not FLOW_ID_RE.match(flow_id):
+            raise forms.ValidationError(
+                f"Line {number}: the flow-id {flow_id!r} must be 8 letters or digits."
+            )
+        if not SECURITY_ID_RE.match(security_id):
+            raise forms.ValidationError(
+                f"Line {number}: the security-id must be 64 letters or digits."
+            )
+        bindings[flow_id] = security_id
+    return bindings
+
+
+class ProviderAccountForm(forms.ModelForm):
+    username = forms.CharField(
+        required=False, help_text="Paycall user name or iovox username. " + KEEP
+    )
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Paycall password. " + KEEP,
+    )
+    secure_key = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="iovox secure key (sent as the secureKey header). " + KEEP,
+    )
+    security_ids = forms.CharField(
+        label="Phonon flows and security-ids",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        help_text="One flow per line: the 8-character flow-id, a space, its 64-character "
+        "security-id (from the flow's Edit Flow page). " + KEEP,
+    )
+    public_key_pem = forms.CharField(
+        label="Phonon RSA public key (PEM)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text="For the encrypted API. " + KEEP,
+    )
+    callback_secret = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Shared secret that signs status callbacks. " + KEEP,
+    )
+
+    SECRET_FIELDS = (
+        "username",
+        "password",
+        "secure_key",
+        "security_ids",
+        "public_key_pem",
+        "callback_secret",
+    )
+
+    class Meta:
+        model = ProviderAccount
+        fields = [
+            "kind",
+            "name",
+            "base_url",
+            "api_version",
+            "time_zone",
+            "encryption_scheme",
+            "connect_timeout",
+            "read_timeout",
+            "calls_per_second",
+        ]
+        help_texts = {
+            "encryption_scheme": "The default (AES-ECB) is what Phonon's sample uses; ECB is "
+            "weak, so choose CBC or GCM if Phonon agrees to it.",
+        }
+
+    def clean_time_zone(self):
+        name = self.cleaned_data["time_zone"]
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(
+                f"{name!r} is not a time zone name (for example Asia/Kolkata)."
+            ) from None
+        return name
+
+    def clean_security_ids(self):
+        text = self.cleaned_data["security_ids"]
+        return parse_security_ids(text) if text.strip() else None
+
+    def clean_public_key_pem(self):
+        text = self.cleaned_data["public_key_pem"].strip()
+        if not text:
+            return None
+        try:
+            load_public_key(text)
+        except EnvelopeError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return text + "\n"
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if not kind:
+            return cleaned
+        credentials = dict(self.instance.credentials or {}) if self.instance.pk else {}
+        for name in self.SECRET_FIELDS:
+            value = cleaned.get(name)
+            if value:
+                credentials[name] = value
+        needed = CREDENTIAL_FIELDS[ProviderKind(kind)]
+        for name in needed:
+            if not credentials.get(name):
+                self.add_error(name, "This provider needs it.")
+        self.instance.credentials = {
+            name: value
+            for name, value in credentials.items()
+            if name in needed or name == "callback_secret"
+        }
+        return cleaned

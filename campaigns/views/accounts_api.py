@@ -1,0 +1,111 @@
+"""REST API of provider accounts: credentials are write-only here too."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from flows.compilers.phonon_encryption import EnvelopeError, load_public_key
+
+from ..models import ProviderAccount
+from ..models.accounts import CREDENTIAL_FIELDS, OPTIONAL_CREDENTIAL_FIELDS, ProviderKind
+from .account_forms import FLOW_ID_RE, SECURITY_ID_RE
+from .accounts import run_connection_test
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(required=False, allow_blank=True)
+    password = serializers.CharField(required=False, allow_blank=True)
+    secure_key = serializers.CharField(required=False, allow_blank=True)
+    security_ids = serializers.DictField(child=serializers.CharField(), required=False)
+    public_key_pem = serializers.CharField(required=False, allow_blank=True)
+    callback_secret = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_security_ids(self, value):
+        for flow_id, security_id in value.items():
+            if not FLOW_ID_RE.match(flow_id) or not SECURITY_ID_RE.match(security_id):
+                raise serializers.ValidationError(
+                    "Each flow-id must be 8 letters or digits and its security-id 64."
+                )
+        return value
+
+    def validate_public_key_pem(self, value):
+        if value:
+            try:
+                load_public_key(value)
+            except EnvelopeError as exc:
+                raise serializers.ValidationError(str(exc)) from None
+        return value
+
+
+class ProviderAccountSerializer(serializers.ModelSerializer):
+    credentials = CredentialsSerializer(
+        write_only=True,
+        required=False,
+        help_text="Write-only. Omitted or blank keys keep the stored values.",
+    )
+    credentials_stored = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ProviderAccount
+        fields = [
+            "id",
+            "kind",
+            "name",
+            "base_url",
+            "api_version",
+            "time_zone",
+            "encryption_scheme",
+            "connect_timeout",
+            "read_timeout",
+            "calls_per_second",
+            "credentials",
+            "credentials_stored",
+            "last_tested_at",
+            "last_test_ok",
+            "last_test_message",
+        ]
+        read_only_fields = ["last_tested_at", "last_test_ok", "last_test_message"]
+
+    def get_credentials_stored(self, account) -> dict[str, bool]:
+        return account.credential_status()
+
+    def validate(self, attrs):
+        kind = attrs.get("kind") or getattr(self.instance, "kind", None)
+        stored = dict(self.instance.credentials or {}) if self.instance else {}
+        given = {k: v for k, v in (attrs.pop("credentials", None) or {}).items() if v}
+        merged = {**stored, **given}
+        needed = CREDENTIAL_FIELDS[ProviderKind(kind)]
+        missing = [name for name in needed if not merged.get(name)]
+        if missing:
+            raise serializers.ValidationError(
+                {"credentials": [f"This provider needs {', '.join(missing)}."]}
+            )
+        attrs["credentials"] = {
+            k: v for k, v in merged.items() if k in needed or k in OPTIONAL_CREDENTIAL_FIELDS
+        }
+        return attrs
+
+
+class ProviderAccountViewSet(viewsets.ModelViewSet):
+    """Provider accounts (Admin role). Credentials can be written, never read back."""
+
+    queryset = ProviderAccount.objects.all()
+    serializer_class = ProviderAccountSerializer
+
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "ConnectionTest", {"ok": serializers.BooleanField(), "message": serializers.CharField()}
+        ),
+    )
+    @action(detail=True, methods=["post"], url_path="test-connection")
+    def test_connection(self, request, pk=None):
+        """Make one harmless request to the provider and say what it answered."""
+        ok, message = run_connection_test(self.get_object())
+        return Response({"ok": ok, "message": message})
+
+    def get_permissions(self):
+        if self.action == "test_connection":
+            self.permission_required = "campaigns.change_provideraccount"
+        return super().get_permissions()

@@ -1,0 +1,1 @@
+"""Local emulators of the provider APIs, mounted under /sandbox/<provider>/."""

@@ -1,0 +1,78 @@
+"""Background work of the sandbox: simulating accepted calls and reporting them.
+
+Accepting a call only writes it to the ledger. A sweep of the account, enqueued at
+most once a second per process and run a second later, simulates every call accepted
+meanwhile: one task per second instead of one per call (iovox sends one call per
+request). Each sweep claims its calls first, so sweeps running side by side never
+take the same call twice.
+"""
+
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import task
+
+from .callbacks import deliver
+from .models import CallState, LedgerCall
+from .simulation import simulate_calls
+
+SWEEP_DELAY = timedelta(seconds=1)
+SWEEP_BATCH = 2000
+SIMULATED_FIELDS = [
+    "state",
+    "hangup_cause",
+    "start_time",
+    "answer_time",
+    "hangup_time",
+    "duration",
+    "billsec",
+    "keys_pressed",
+    "steps",
+    "callback_status",
+]
+
+_scheduled_until: dict[int, float] = {}
+_schedule_lock = threading.Lock()
+
+
+def complete_calls(queryset) -> int:
+    """Simulate the accepted calls of `queryset`, report them, save their CDRs."""
+    calls = list(queryset.filter(state=CallState.ACCEPTED).select_related("account", "request"))
+    simulate_calls(calls)
+    deliver(calls)
+    LedgerCall.objects.bulk_update(calls, SIMULATED_FIELDS, batch_size=500)
+    return len(calls)
+
+
+def claim_batch(account_pk: int) -> str | None:
+    ids = list(
+        LedgerCall.objects.filter(
+            account_id=account_pk, state=CallState.ACCEPTED, claim=""
+        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    if not ids:
+        return None
+    token = uuid.uuid4().hex
+    LedgerCall.objects.filter(pk__in=ids, claim="").update(claim=token)
+    return token
+
+
+@task()
+def sweep_account(account_pk: int) -> int:
+    """Simulate and report every accepted, unclaimed call of the account."""
+    done = 0
+    while (token := claim_batch(account_pk)) is not None:
+        done += complete_calls(LedgerCall.objects.filter(claim=token))
+    return done
+
+
+def schedule_sweep(account_pk: int) -> None:
+    now = time.monotonic()
+    with _schedule_lock:
+        if _scheduled_until.get(account_pk, 0.0) > now:
+            return
+        _scheduled_until[account_pk] = now + SWEEP_DELAY.total_seconds()
+    sweep_account.using(run_after=timezone.now() + SWEEP_DELAY).enqueue(account_pk)

@@ -1,0 +1,122 @@
+"""Fixtures shared by the provider and sandbox tests: sandbox registry entries and the
+provider accounts that point at the live server's emulators."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from campaigns.models import ProviderAccount
+from flows.compilers.phonon_encryption import generate_key_pair
+from sandbox import registry
+
+FIXTURES = Path(__file__).parents[2] / "fixtures"
+# Credentials with characters that only survive Basic auth when URI-escaped.
+PAYCALL_USER = "acme user@example"
+PAYCALL_PASSWORD = "p@ss:w/rd%é"
+FLOW_ID = "ZH0RKJvh"
+SECURITY_ID = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3kLm6nOp9qRs2tUv5wXy8z"
+IOVOX_USER = "acme"
+IOVOX_KEY = "s3cure-key"
+LINK_ID = "link123"
+CALLBACK_SECRET = "callback-secret-for-tests"
+
+
+def fixture_json(provider: str, name: str):
+    return json.loads((FIXTURES / provider / name).read_text(encoding="utf-8"))
+
+
+def fixture_bytes(provider: str, name: str) -> bytes:
+    return (FIXTURES / provider / name).read_bytes()
+
+
+def phonon_call(identifier: str, number: str = "918000000001", **extra) -> dict:
+    return {
+        "client-identifier": identifier,
+        "start-time": timezone.now().isoformat(),
+        "contact-numbers": [number],
+        "keys": [{"name": "$flow.key.Name", "value": "Ankit Parihar"}],
+        **extra,
+    }
+
+
+def phonon_request(calls: list[dict], flow_id: str = FLOW_ID) -> dict:
+    return {"flow-id": flow_id, "calls": calls}
+
+
+def iovox_xml(
+    destination: str = "449789123123,,1,,2", link_id: str = LINK_ID, **variables
+) -> bytes:
+    extra = "".join(f"<{name}>{value}</{name}>" for name, value in variables.items())
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<request>'
+        f"<link_id>{link_id}</link_id><call_variables>"
+        f"<call_destination>{destination}</call_destination>{extra}"
+        "</call_variables></request>"
+    ).encode()
+
+
+@pytest.fixture(scope="session")
+def phonon_keys():
+    private_pem, public_pem = generate_key_pair(2048)
+    return private_pem.decode(), public_pem.decode()
+
+
+@pytest.fixture
+def paycall(live_server):
+    sandbox = registry.paycall_account(
+        name="Paycall sandbox", username=PAYCALL_USER, password=PAYCALL_PASSWORD
+    )
+    account = ProviderAccount.objects.create(
+        kind="paycall",
+        name="Paycall (sandbox)",
+        base_url=f"{live_server.url}/sandbox/paycall",
+        credentials={"username": PAYCALL_USER, "password": PAYCALL_PASSWORD},
+        read_timeout=10,
+    )
+    return sandbox, account
+
+
+@pytest.fixture
+def phonon_sandbox(live_server, phonon_keys):
+    return registry.phonon_account(
+        name="Phonon sandbox",
+        flows={FLOW_ID: SECURITY_ID},
+        private_key_pem=phonon_keys[0],
+        callback_secret=CALLBACK_SECRET,
+    )
+
+
+def phonon_account(kind: str, live_server, public_key_pem: str) -> ProviderAccount:
+    return ProviderAccount.objects.create(
+        kind=kind,
+        name=f"Phonon {kind}",
+        base_url=f"{live_server.url}/sandbox/phonon",
+        credentials={"security_ids": {FLOW_ID: SECURITY_ID}, "public_key_pem": public_key_pem},
+        read_timeout=10,
+    )
+
+
+@pytest.fixture(params=["phonon", "phonon_encrypted"])
+def phonon(request, live_server, phonon_sandbox, phonon_keys):
+    return phonon_sandbox, phonon_account(request.param, live_server, phonon_keys[1])
+
+
+@pytest.fixture
+def iovox(live_server):
+    sandbox = registry.iovox_account(
+        name="iovox sandbox",
+        username=IOVOX_USER,
+        secure_key=IOVOX_KEY,
+        links={LINK_ID: [], "link-vars": ["my_custom_var"]},
+        callback_secret=CALLBACK_SECRET,
+    )
+    account = ProviderAccount.objects.create(
+        kind="iovox",
+        name="iovox (sandbox)",
+        base_url=f"{live_server.url}/sandbox/iovox",
+        credentials={"username": IOVOX_USER, "secure_key": IOVOX_KEY},
+        read_timeout=10,
+    )
+    return sandbox, account

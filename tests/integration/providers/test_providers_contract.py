@@ -1,0 +1,115 @@
+"""One contract every provider client keeps, run against each emulator over HTTP."""
+
+import itertools
+import time
+
+import pytest
+
+from campaigns.providers import ProviderError, SendResult, get_client
+from sandbox.models import LedgerCall
+
+from .sandbox_setup import fixture_json, iovox_xml, phonon_account, phonon_call, phonon_request
+
+pytestmark = pytest.mark.django_db(transaction=True)
+KINDS = ["paycall", "phonon", "phonon_encrypted", "iovox"]
+_serial = itertools.count()
+
+
+def one_call(kind: str):
+    n = next(_serial)
+    if kind == "paycall":
+        return fixture_json("paycall", "dialer_test.json") | {"unique_id": f"contract-{n}"}
+    if kind == "iovox":
+        return iovox_xml(f"4497891231{n:02d}")
+    return phonon_request([phonon_call(f"contract-{n}")])
+
+
+@pytest.fixture(params=KINDS)
+def provider(request):
+    if request.param.startswith("phonon"):
+        sandbox = request.getfixturevalue("phonon_sandbox")
+        live_server = request.getfixturevalue("live_server")
+        public_key = request.getfixturevalue("phonon_keys")[1]
+        return request.param, sandbox, phonon_account(request.param, live_server, public_key)
+    sandbox, account = request.getfixturevalue(request.param)
+    return request.param, sandbox, account
+
+
+def test_sending_one_call_is_accepted_once(provider):
+    kind, _, account = provider
+    result = get_client(account).send_calls(one_call(kind))
+    assert isinstance(result, SendResult)
+    assert len(result.accepted) == 1 and not result.rejected
+    if kind == "paycall":
+        get_client(account).start_campaign(result.request_id)
+    assert LedgerCall.objects.count() == 1
+
+
+def test_test_connection_succeeds_in_plain_words(provider):
+    _, _, account = provider
+    report = get_client(account).test_connection()
+    assert report.ok and report.message.startswith(("Connected", "Flow"))
+
+
+@pytest.mark.parametrize(
+    ("knob", "expected"), [("timeout", "TIMEOUT"), ("drop", "CONNECTION_FAILED")]
+)
+def test_transport_faults_are_retryable_errors(provider, knob, expected):
+    kind, sandbox, account = provider
+    if knob == "timeout":
+        sandbox.timeout_rate, sandbox.timeout_seconds = 1, 0.6
+        account.read_timeout = 0.3
+    else:
+        sandbox.drop_rate = 1
+    sandbox.save()
+    with pytest.raises(ProviderError) as caught:
+        get_client(account).send_calls(one_call(kind))
+    assert caught.value.name == expected and caught.value.retryable
+    # The emulator goes on with the request after the client gave up: let it finish
+    # before the database is emptied for the next test.
+    time.sleep(0.6)
+
+
+def test_server_failure_is_retryable(provider):
+    kind, sandbox, account = provider
+    sandbox.error_rates = {"paycall": {"SERVER_ERROR": 1}}.get(kind, {"500": 1})
+    sandbox.save()
+    with pytest.raises(ProviderError) as caught:
+        get_client(account).send_calls(one_call(kind))
+    assert caught.value.retryable and caught.value.http_status == 500
+    assert not LedgerCall.objects.exists()
+
+
+def test_send_many_keeps_order(provider):
+    # One worker: the test server shares one SQLite connection between its threads.
+    # Concurrency itself is measured by the benchmark against a real server.
+    kind, sandbox, account = provider
+    payloads = [one_call(kind) for _ in range(4)]
+    sandbox.error_rates = {"paycall": {"SERVER_ERROR": 0}}.get(kind, {"500": 0})
+    sandbox.save()
+    results = get_client(account).send_many(payloads, max_workers=1)
+    assert len(results) == 4 and all(len(r.accepted) == 1 for r in results)
+    if kind == "iovox":
+        assert [r.accepted[0].client_ref for r in results] == [
+            p.decode().split("<call_destination>")[1].split("<")[0] for p in payloads
+        ]
+
+
+def test_unsupported_operations_say_so(provider):
+    kind, _, account = provider
+    client = get_client(account)
+    if kind == "paycall":
+        pytest.skip("Paycall offers every operation")
+    with pytest.raises(ProviderError) as caught:
+        client.fetch_cdrs("x")
+    assert caught.value.name == "UNSUPPORTED_OPERATION"
+
+
+def test_credentials_never_appear_in_previews(provider):
+    kind, _, account = provider
+    preview = repr(get_client(account).preview(one_call(kind)))
+    stored = account.credentials
+    secrets = [stored.get("password"), stored.get("secure_key")]
+    secrets += list((stored.get("security_ids") or {}).values())
+    for secret in filter(None, secrets):
+        assert secret not in preview
