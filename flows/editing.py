@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .draft_reader import read_definition
-from .draft_writer import write_changes
+from .canonical import STEP_FIELDS, accepted_keys
+from .definition import definition_from_flow, save_definition
 from .flowmap import automatic_layout, node_positions
 from .models import Flow
 from .services import DraftConflict
@@ -56,16 +56,6 @@ def steps_of(definition: dict) -> list[dict]:
     return ivr["steps"]
 
 
-def both_shapes(definition: dict) -> dict:
-    """The definition readable both as {"ivr": {...}} and with the ivr fields on top,
-    for the pure modules (lint, compilers, simulator) whichever shape they read."""
-    return {**definition, **ivr_of(definition)}
-
-
-def is_graph(definition: dict) -> bool:
-    return str(ivr_of(definition).get("have_dependency", "false")).lower() == "true"
-
-
 def routes_of(step: dict) -> list[dict]:
     if not isinstance(step.get("actions"), list):
         step["actions"] = []
@@ -78,18 +68,7 @@ def actions_of(route: dict) -> list[dict]:
     return route["actions"]
 
 
-def accepted_keys(step: dict) -> list[str]:
-    value = step.get("dtmf_ivr")
-    if value is None or value == "":
-        return []
-    return [str(k) for k in value] if isinstance(value, list) else [str(value)]
-
-
 def step_at(definition: dict, index: int) -> dict:
-    return _step(definition, index)
-
-
-def _step(definition: dict, index: int) -> dict:
     steps = steps_of(definition)
     if not 0 <= index < len(steps):
         raise ValidationError("This step no longer exists. Reload the flow.")
@@ -97,11 +76,7 @@ def _step(definition: dict, index: int) -> dict:
 
 
 def route_at(definition: dict, index: int, route: int) -> dict:
-    return _route(definition, index, route)
-
-
-def _route(definition: dict, index: int, route: int) -> dict:
-    routes = routes_of(_step(definition, index))
+    routes = routes_of(step_at(definition, index))
     if not 0 <= route < len(routes):
         raise ValidationError("This route no longer exists. Reload the flow.")
     return routes[route]
@@ -151,7 +126,7 @@ def insert_step(definition: dict, *, step_id: str | None = None) -> int:
 
 def change_step(definition: dict, *, index: int, fields: dict) -> None:
     """Set the step's fields; a field given as None is removed (absent = default)."""
-    step = _step(definition, index)
+    step = step_at(definition, index)
     old_id = step.get("step_id")
     new_id = fields.get("step_id", old_id)
     if new_id != old_id:
@@ -165,25 +140,16 @@ def change_step(definition: dict, *, index: int, fields: dict) -> None:
             step.pop(name, None)
         else:
             step[name] = value
-    # Keep the document's field order, so exports read like Paycall's examples.
-    ordered = {name: step.pop(name) for name in STEP_FIELD_ORDER if name in step}
+    _keep_field_order(step)
+
+
+def _keep_field_order(step: dict) -> None:
+    """Put the step's fields back in the document's order, so exports read like
+    Paycall's examples (fields it does not know stay, after them)."""
+    ordered = {name: step.pop(name) for name in STEP_FIELDS if name in step}
     ordered.update(step)
     step.clear()
     step.update(ordered)
-
-
-STEP_FIELD_ORDER = (
-    "step_id",
-    "gender",
-    "prompt_is_file",
-    "prompt",
-    "dtmf_ivr",
-    "dtmf_ivr_timeout",
-    "dtmf_invalid_text_is_file",
-    "dtmf_ivr_invalid_text",
-    "dtmf_ivr_retries",
-    "actions",
-)
 
 
 def _rename_gotos(definition: dict, old_id: str, new_id: str) -> None:
@@ -197,7 +163,7 @@ def _rename_gotos(definition: dict, old_id: str, new_id: str) -> None:
 
 def remove_step(definition: dict, *, index: int) -> str:
     """Delete a step; gotos to it stay (lint shows them) so nothing vanishes silently."""
-    step = _step(definition, index)
+    step = step_at(definition, index)
     steps_of(definition).pop(index)
     (definition.get("layout") or {}).pop(step.get("step_id"), None)
     return step.get("step_id")
@@ -209,7 +175,7 @@ def shift_step(definition: dict, *, index: int, offset: int) -> None:
 
 def toggle_key(definition: dict, *, index: int, key: str) -> None:
     """Accept `key` if it was not accepted, stop accepting it if it was."""
-    step = _step(definition, index)
+    step = step_at(definition, index)
     keys = accepted_keys(step)
     if key in keys:
         keys.remove(key)
@@ -223,14 +189,13 @@ def _set_keys(step: dict, keys: list[str]) -> None:
         step["dtmf_ivr"] = keys
     else:
         step.pop("dtmf_ivr", None)
-    change_order = {name: step.pop(name) for name in STEP_FIELD_ORDER if name in step}
-    step.update(change_order)
+    _keep_field_order(step)
 
 
 def insert_route(definition: dict, *, index: int, key) -> int:
     """Add a route for a key ("1") or a range ({"min", "max"}); a single key is also
     accepted by the step, since a route for a key the step refuses never runs."""
-    step = _step(definition, index)
+    step = step_at(definition, index)
     routes = routes_of(step)
     if len(routes) >= MAX_ROUTES_PER_STEP:
         raise ValidationError(f"A step can have at most {MAX_ROUTES_PER_STEP} routes.")
@@ -243,16 +208,16 @@ def insert_route(definition: dict, *, index: int, key) -> int:
 
 
 def remove_route(definition: dict, *, index: int, route: int) -> None:
-    _route(definition, index, route)
-    routes_of(_step(definition, index)).pop(route)
+    route_at(definition, index, route)
+    routes_of(step_at(definition, index)).pop(route)
 
 
 def shift_route(definition: dict, *, index: int, route: int, offset: int) -> None:
-    _move(routes_of(_step(definition, index)), route, offset)
+    _move(routes_of(step_at(definition, index)), route, offset)
 
 
 def insert_action(definition: dict, *, index: int, route: int, action: dict) -> int:
-    actions = actions_of(_route(definition, index, route))
+    actions = actions_of(route_at(definition, index, route))
     if len(actions) >= MAX_ACTIONS_PER_ROUTE:
         raise ValidationError(f"A route can have at most {MAX_ACTIONS_PER_ROUTE} actions.")
     actions.append(action)
@@ -260,7 +225,7 @@ def insert_action(definition: dict, *, index: int, route: int, action: dict) -> 
 
 
 def _action_index(definition: dict, index: int, route: int, action: int) -> list[dict]:
-    actions = actions_of(_route(definition, index, route))
+    actions = actions_of(route_at(definition, index, route))
     if not 0 <= action < len(actions):
         raise ValidationError("This action no longer exists. Reload the flow.")
     return actions
@@ -340,118 +305,65 @@ def apply_edit(
     locked = Flow.objects.select_for_update().get(pk=flow.pk)
     if revision is not None and revision != locked.draft_revision:
         raise DraftConflict(expected=revision, current=locked.draft_revision)
-    before = read_definition(locked)
+    before = definition_from_flow(locked)
     definition = json.loads(json.dumps(before))  # a deep copy, several times faster
     value = change(definition)
     ivr_of(definition)["count_steps"] = len(steps_of(definition))
     # Every node's place is stored, so the automatic layout runs once per flow
     # (or on "tidy up"), not on every edit.
     definition["layout"] = node_positions(definition)
-    write_changes(flow=locked, before=before, after=definition, user=user)
+    save_definition(flow=locked, definition=definition, before=before, user=user)
     return EditResult(flow=locked, definition=definition, value=value)
 
 
-def add_step(*, flow: Flow, revision: int | None, user, step_id: str | None = None):
-    return apply_edit(
-        flow=flow, revision=revision, user=user, change=lambda d: insert_step(d, step_id=step_id)
-    )
+def _service(change: Callable[..., object], what: str) -> Callable[..., EditResult]:
+    """The atomic service `(*, flow, revision, user, **arguments)` that applies the pure
+    `change(definition, **arguments)` to the draft with `apply_edit`."""
+
+    def service(*, flow: Flow, revision: int | None, user, **arguments) -> EditResult:
+        return apply_edit(
+            flow=flow, revision=revision, user=user, change=lambda d: change(d, **arguments)
+        )
+
+    service.__doc__ = f"{what} (`{change.__name__}`), as an atomic edit of the draft."
+    return service
 
 
-def update_step(*, flow: Flow, revision: int | None, user, index: int, fields: dict):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: change_step(d, index=index, fields=fields),
-    )
+add_step = _service(insert_step, "Add a step")
+update_step = _service(change_step, "Change a step's fields")
+delete_step = _service(remove_step, "Delete a step")
+move_step = _service(shift_step, "Move a step")
+toggle_step_key = _service(toggle_key, "Accept or refuse a key")
+add_route = _service(insert_route, "Add a route")
+delete_route = _service(remove_route, "Delete a route")
+move_route = _service(shift_route, "Move a route")
+move_action = _service(shift_action, "Move an action")
+delete_action = _service(remove_action, "Delete an action")
+update_settings = _service(change_settings, "Change the flow's settings")
+save_variable = _service(set_variable, "Add or change a variable")
+delete_variable = _service(remove_variable, "Delete a variable")
 
 
-def delete_step(*, flow: Flow, revision: int | None, user, index: int):
-    return apply_edit(
-        flow=flow, revision=revision, user=user, change=lambda d: remove_step(d, index=index)
-    )
+def _after_new_step(change: Callable[..., object]) -> Callable[..., object]:
+    """`change`, after creating the step its `new_step` argument names, if any (a goto
+    to "new step..." creates the step it goes to)."""
 
-
-def move_step(*, flow: Flow, revision: int | None, user, index: int, offset: int):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: shift_step(d, index=index, offset=offset),
-    )
-
-
-def add_route(*, flow: Flow, revision: int | None, user, index: int, key):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: insert_route(d, index=index, key=key),
-    )
-
-
-def add_action(
-    *,
-    flow: Flow,
-    revision: int | None,
-    user,
-    index: int,
-    route: int,
-    action: dict,
-    new_step: str | None = None,
-):
-    """Add an action; `new_step` names a step to create first (goto "new step...")."""
-
-    def change(definition):
+    def with_new_step(definition: dict, *, new_step: str | None = None, **arguments):
         if new_step:
             insert_step(definition, step_id=new_step)
-        return insert_action(definition, index=index, route=route, action=action)
+        return change(definition, **arguments)
 
-    return apply_edit(flow=flow, revision=revision, user=user, change=change)
-
-
-def update_action(
-    *,
-    flow: Flow,
-    revision: int | None,
-    user,
-    index: int,
-    route: int,
-    action: int,
-    value: dict,
-    new_step: str | None = None,
-):
-    def change(definition):
-        if new_step:
-            insert_step(definition, step_id=new_step)
-        change_action(definition, index=index, route=route, action=action, value=value)
-
-    return apply_edit(flow=flow, revision=revision, user=user, change=change)
+    with_new_step.__name__ = change.__name__
+    return with_new_step
 
 
-def move_action(
-    *, flow: Flow, revision: int | None, user, index: int, route: int, action: int, offset: int
-):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: shift_action(d, index=index, route=route, action=action, offset=offset),
-    )
-
-
-def toggle_step_key(*, flow: Flow, revision: int | None, user, index: int, key: str):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: toggle_key(d, index=index, key=key),
-    )
+add_action = _service(_after_new_step(insert_action), "Add an action")
+update_action = _service(_after_new_step(change_action), "Change an action")
 
 
 def place_node(*, flow: Flow, revision: int | None, user, index: int, x: float, y: float):
     def change(definition):
-        step_id = _step(definition, index).get("step_id")
+        step_id = step_at(definition, index).get("step_id")
         place_step(definition, step_id=step_id, x=x, y=y, layout=node_positions(definition))
 
     return apply_edit(flow=flow, revision=revision, user=user, change=change)
@@ -463,55 +375,4 @@ def tidy_layout(*, flow: Flow, revision: int | None, user):
         revision=revision,
         user=user,
         change=lambda d: replace_layout(d, layout=automatic_layout(d)),
-    )
-
-
-def update_settings(*, flow: Flow, revision: int | None, user, fields: dict):
-    return apply_edit(
-        flow=flow, revision=revision, user=user, change=lambda d: change_settings(d, fields=fields)
-    )
-
-
-def save_variable(*, flow: Flow, revision: int | None, user, position: int | None, variable: dict):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: set_variable(d, position=position, variable=variable),
-    )
-
-
-def delete_variable(*, flow: Flow, revision: int | None, user, position: int):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: remove_variable(d, position=position),
-    )
-
-
-def delete_route(*, flow: Flow, revision: int | None, user, index: int, route: int):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: remove_route(d, index=index, route=route),
-    )
-
-
-def move_route(*, flow: Flow, revision: int | None, user, index: int, route: int, offset: int):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: shift_route(d, index=index, route=route, offset=offset),
-    )
-
-
-def delete_action(*, flow: Flow, revision: int | None, user, index: int, route: int, action: int):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: remove_action(d, index=index, route=route, action=action),
     )

@@ -102,13 +102,19 @@ class PaycallImport:
     findings: list[Finding] = field(default_factory=list)
 
 
+def _parsed(data: Any) -> Any:
+    """`data`, decoded first if it is still JSON text."""
+    if not isinstance(data, bytes | str):
+        return data
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise PaycallImportError(f"This is not valid JSON: {exc}") from exc
+
+
 def import_paycall(data: Any, *, name: str = "") -> PaycallImport:
     """Read Paycall JSON (see the module doc for the accepted shapes)."""
-    if isinstance(data, bytes | str):
-        try:
-            data = json.loads(data)
-        except ValueError as exc:
-            raise PaycallImportError(f"This is not valid JSON: {exc}") from exc
+    data = _parsed(data)
     findings: list[Finding] = []
     if isinstance(data, list):
         kind: Kind = "steps"
@@ -357,11 +363,7 @@ class PhononImport:
 
 def import_phonon_request(data: Any) -> PhononImport:
     """Read a Phonon create request; every call must share one start time."""
-    if isinstance(data, bytes | str):
-        try:
-            data = json.loads(data)
-        except ValueError as exc:
-            raise PaycallImportError(f"This is not valid JSON: {exc}") from exc
+    data = _parsed(data)
     if not isinstance(data, dict):
         raise PaycallImportError("A Phonon request is a JSON object.")
     calls = data.get("calls") or []

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .canonical import VARIABLE_NAME_RE
+from .definition import STEP_COLUMNS
 from .models import Action, Flow, FlowVersion, Recording, Route, Step, Variable
 
 PROVIDERS = ("paycall", "paycall_simple", "phonon", "iovox")
@@ -77,23 +78,7 @@ class StepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Step
-        fields = [
-            "id",
-            "step_id",
-            "order",
-            "gender",
-            "prompt_is_file",
-            "prompt",
-            "dtmf_ivr",
-            "dtmf_ivr_timeout",
-            "dtmf_invalid_text_is_file",
-            "dtmf_ivr_invalid_text",
-            "dtmf_ivr_retries",
-            "actions_form",
-            "x",
-            "y",
-            "routes",
-        ]
+        fields = ["id", "step_id", "order", *STEP_COLUMNS, "actions_form", "x", "y", "routes"]
 
 
 class VariableSerializer(serializers.ModelSerializer):

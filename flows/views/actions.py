@@ -8,19 +8,19 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import editing
-from ..draft_reader import read_definition
+from ..definition import definition_from_flow
 from ..forms import PHONE_RE, ActionForm
 from ..phones import check_phone
 from .common import (
     can_edit,
     findings_of,
     flow_or_404,
+    offset_of,
     permission_for,
     recording_names,
-    run_edit,
     run_form_edit,
 )
-from .steps import READ, WRITE, recording_choices, route_label, step_update
+from .steps import READ, WRITE, recording_choices, route_label, routes_edit, step_update
 
 
 def _action_form(request, definition, prefix, action=None):
@@ -120,7 +120,7 @@ def add_action(request, pk: int, index: int, route: int):
     flow = flow_or_404(pk)
     if request.method == "POST":
         return _save_action_form(request, flow, index, route)
-    definition = read_definition(flow)
+    definition = definition_from_flow(flow)
     if not _route_exists(definition, index, route):
         return step_update(request, flow, definition, index)
     return _form_partial(request, flow, definition, index, route)
@@ -132,7 +132,7 @@ def action(request, pk: int, index: int, route: int, number: int):
     flow = flow_or_404(pk)
     if request.method == "POST":
         return _save_action_form(request, flow, index, route, number)
-    definition = read_definition(flow)
+    definition = definition_from_flow(flow)
     if not _route_exists(definition, index, route):
         return step_update(request, flow, definition, index)
     actions = editing.steps_of(definition)[index]["actions"][route].get("actions") or []
@@ -144,48 +144,22 @@ def action(request, pk: int, index: int, route: int, number: int):
 @require_POST
 @permission_for(READ, WRITE)
 def delete_action(request, pk: int, index: int, route: int, number: int):
-    flow = flow_or_404(pk)
-
-    def done(result):
-        return step_update(request, result.flow, result.definition, index, "step-routes")
-
-    def invalid(error):
-        return step_update(request, flow, read_definition(flow), index, "step-routes")
-
-    return run_edit(
-        request,
-        flow,
-        editing.delete_action,
-        done,
-        invalid,
-        index=index,
-        route=route,
-        action=number,
+    return routes_edit(
+        request, flow_or_404(pk), index, editing.delete_action, route=route, action=number
     )
 
 
 @require_POST
 @permission_for(READ, WRITE)
 def move_action(request, pk: int, index: int, route: int, number: int):
-    flow = flow_or_404(pk)
-
-    def done(result):
-        return step_update(request, result.flow, result.definition, index, "step-routes")
-
-    def invalid(error):
-        return step_update(request, flow, read_definition(flow), index, "step-routes")
-
-    offset = -1 if request.POST.get("direction") == "up" else 1
-    return run_edit(
+    return routes_edit(
         request,
-        flow,
+        flow_or_404(pk),
+        index,
         editing.move_action,
-        done,
-        invalid,
-        index=index,
         route=route,
         action=number,
-        offset=offset,
+        offset=offset_of(request),
     )
 
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from .. import flowmap, flowmap_svg
-from ..draft_reader import read_definition
-from ..editing import DraftConflict, EditResult, apply_edit, both_shapes, steps_of
+from ..definition import definition_from_flow
+from ..editing import DraftConflict, EditResult, apply_edit, steps_of
 from ..findings import sort_findings
 from ..lint import lint
 from ..models import Flow, Recording
@@ -65,7 +65,7 @@ def recording_names() -> list[str]:
 
 
 def findings_of(definition: dict, recordings: list[str] | None = None) -> list:
-    return sort_findings(lint(both_shapes(definition), recordings))
+    return sort_findings(lint(flowmap.flat(definition), recordings))
 
 
 def finding_target(flow: Flow, finding) -> tuple[str, str]:
@@ -219,9 +219,9 @@ def run_form_edit(request, flow: Flow, *, bind, apply, saved, refused) -> HttpRe
     except DraftConflict as conflict:
         return conflict_response(request, conflict)
     except FormRefused as refusal:
-        return refused(refusal.form, read_definition(flow))
+        return refused(refusal.form, definition_from_flow(flow))
     except ValidationError:
-        return refused(None, read_definition(flow))
+        return refused(None, definition_from_flow(flow))
     return saved(result)
 
 

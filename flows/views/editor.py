@@ -6,8 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from .. import editing
-from ..definition import split_definition
-from ..draft_reader import read_definition
+from ..definition import definition_from_flow, split_definition
 from ..forms import SettingsForm, VariableForm
 from ..models import FlowVersion
 from .common import (
@@ -43,11 +42,25 @@ def page_context(request, flow, definition, tab: str) -> dict:
     }
 
 
+def tab_page(request, flow, definition, tab: str, context: dict, status: int = 200):
+    """The editor page opened on `tab`, whose content is `flows/<tab>.html` with `context`."""
+    return render(
+        request,
+        "flows/editor.html",
+        {
+            **page_context(request, flow, definition, tab),
+            **context,
+            "tab_template": f"flows/{tab}.html",
+        },
+        status=status,
+    )
+
+
 @permission_for(READ)
 def editor(request, pk: int):
     """The editor page; `?step=<n>` opens that step's panel."""
     flow = flow_or_404(pk)
-    definition = read_definition(flow)
+    definition = definition_from_flow(flow)
     context = page_context(request, flow, definition, "design")
     steps = editing.steps_of(definition)
     index = request.GET.get("step", "")
@@ -74,7 +87,7 @@ def _settings_form_initial(flow, definition) -> dict:
 @permission_for(READ, WRITE)
 def settings(request, pk: int):
     flow = flow_or_404(pk)
-    definition = read_definition(flow)
+    definition = definition_from_flow(flow)
     if request.method == "GET":
         form = SettingsForm(initial=_settings_form_initial(flow, definition))
         return render_update(
@@ -86,7 +99,8 @@ def settings(request, pk: int):
             parts=(),
         )
     form = SettingsForm(request.POST)
-    if not form.is_valid():
+
+    def refused():
         return render_update(
             request,
             flow=flow,
@@ -96,6 +110,9 @@ def settings(request, pk: int):
             status=422,
             parts=("revision",),
         )
+
+    if not form.is_valid():
+        return refused()
 
     def saved(result):
         return render_update(
@@ -109,15 +126,7 @@ def settings(request, pk: int):
 
     def invalid(error):
         form.add_error(None, " ".join(error_messages(error)))
-        return render_update(
-            request,
-            flow=flow,
-            definition=definition,
-            main="settings-panel",
-            context={"settings_form": form},
-            status=422,
-            parts=("revision",),
-        )
+        return refused()
 
     return run_edit(
         request, flow, editing.update_settings, saved, invalid, fields=form.cleaned_data
@@ -155,49 +164,36 @@ def _variables_response(request, flow, definition, status=200, forms=None, saved
 def variables(request, pk: int):
     """GET: the variables panel. POST: add a variable."""
     flow = flow_or_404(pk)
-    definition = read_definition(flow)
+    definition = definition_from_flow(flow)
     if request.method == "GET":
         return _variables_response(request, flow, definition)
-    form = VariableForm(request.POST, prefix="new")
-    if not form.is_valid():
-        return _variables_response(request, flow, definition, 422, {"new": form})
-
-    def saved(result):
-        return _variables_response(request, result.flow, result.definition, saved=True)
-
-    def invalid(error):
-        form.add_error("name", " ".join(error_messages(error)))
-        return _variables_response(request, flow, definition, 422, {"new": form})
-
-    return run_edit(
-        request,
-        flow,
-        editing.save_variable,
-        saved,
-        invalid,
-        position=None,
-        variable=form.variable(),
-    )
+    return _save_variable(request, flow, definition, None)
 
 
 @require_POST
 @permission_for(READ, WRITE)
 def variable(request, pk: int, position: int):
     flow = flow_or_404(pk)
-    definition = read_definition(flow)
-    variables_list = definition.get("variables") or []
-    if not 0 <= position < len(variables_list):
+    definition = definition_from_flow(flow)
+    if not 0 <= position < len(definition.get("variables") or []):
         return _variables_response(request, flow, definition)
-    form = VariableForm(request.POST, prefix=f"v{position}")
+    return _save_variable(request, flow, definition, position)
+
+
+def _save_variable(request, flow, definition: dict, position: int | None):
+    """Store the posted variable form at `position` (None: a new variable)."""
+    key = "new" if position is None else position
+    form = VariableForm(request.POST, prefix="new" if position is None else f"v{position}")
     if not form.is_valid():
-        return _variables_response(request, flow, definition, 422, {position: form})
+        return _variables_response(request, flow, definition, 422, {key: form})
+    original = None if position is None else definition["variables"][position]
 
     def saved(result):
         return _variables_response(request, result.flow, result.definition, saved=True)
 
     def invalid(error):
         form.add_error("name", " ".join(error_messages(error)))
-        return _variables_response(request, flow, definition, 422, {position: form})
+        return _variables_response(request, flow, definition, 422, {key: form})
 
     return run_edit(
         request,
@@ -206,7 +202,7 @@ def variable(request, pk: int, position: int):
         saved,
         invalid,
         position=position,
-        variable=form.variable(variables_list[position]),
+        variable=form.variable(original),
     )
 
 
@@ -219,6 +215,6 @@ def delete_variable(request, pk: int, position: int):
         return _variables_response(request, result.flow, result.definition)
 
     def invalid(error):
-        return _variables_response(request, flow, read_definition(flow))
+        return _variables_response(request, flow, definition_from_flow(flow))
 
     return run_edit(request, flow, editing.delete_variable, done, invalid, position=position)

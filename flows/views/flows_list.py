@@ -16,8 +16,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..compilers import CompileError, Contact, PaycallOptions, Schedule
 from ..compilers.paycall import compile_dialer
-from ..definition import split_definition
-from ..draft_reader import read_definition
+from ..definition import definition_from_flow, split_definition
 from ..forms import FlowCreateForm, FlowImportForm, PaycallExportForm
 from ..models import Flow
 from .common import flow_or_404, permission_for
@@ -137,7 +136,7 @@ def _download(payload, filename: str) -> HttpResponse:
 def export_flow(request, pk: int):
     """Our format (the editable definition), or Paycall dialer JSON for the options."""
     flow = flow_or_404(pk)
-    definition = read_definition(flow)
+    definition = definition_from_flow(flow)
     slug = slugify(flow.name) or f"flow-{flow.pk}"
     kind = request.GET.get("format")
     if kind == "dialer-studio":

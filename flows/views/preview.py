@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from ..compile_preview import SAMPLE_NUMBER
 from ..compilers import (
     CompileError,
     Contact,
@@ -23,15 +24,13 @@ from ..compilers.iovox import compile_iovox_request
 from ..compilers.paycall import compile_dialer
 from ..compilers.paycall_simple import compile_simple_dialer, message_shape_findings
 from ..compilers.phonon import compile_phonon_request
-from ..definition import split_definition
-from ..draft_reader import read_definition
+from ..definition import definition_from_flow, split_definition
 from ..findings import has_errors
 from .common import flow_or_404, permission_for
-from .editor import page_context
+from .editor import tab_page
 from .highlight import highlight_json, highlight_xml
 
 MASK = "••••••••"
-SAMPLE_NUMBER = "972501234567"
 # Stand-ins for the secrets a provider account holds; they are masked when shown.
 SAMPLE_PHONON_SECURITY_ID = "S" * 64
 SAMPLE_PHONON_FLOW_ID = "FLOW0001"
@@ -42,12 +41,18 @@ PHONON_URL = "https://central.phonon.in/kairos-apis/outbounddialer/create"
 IOVOX_URL = "https://api.iovox.com:444/Calling?v=3&method=initiateCall"
 
 
-def sample_contact(request, definition: dict) -> tuple[Contact, dict]:
+def variable_values(request, definition: dict) -> dict[str, str]:
+    """The sample value of each flow variable: `?var_<name>=`, else its default."""
     values = {}
     for variable in definition.get("variables") or []:
         name = variable.get("name")
         given = request.GET.get(f"var_{name}")
         values[name] = given if given is not None else (variable.get("default") or "")
+    return values
+
+
+def sample_contact(request, definition: dict) -> tuple[Contact, dict]:
+    values = variable_values(request, definition)
     number = request.GET.get("number", "").strip() or SAMPLE_NUMBER
     return Contact(number=number, variables=values, reference="preview-1"), values
 
@@ -140,7 +145,7 @@ def provider_previews(strict: dict, contact: Contact) -> list[dict]:
 @permission_for("flows.view_flow")
 def preview(request, pk: int):
     flow = flow_or_404(pk)
-    definition = read_definition(flow)
+    definition = definition_from_flow(flow)
     strict, _ = split_definition(definition)
     contact, values = sample_contact(request, definition)
     context = {
@@ -152,12 +157,4 @@ def preview(request, pk: int):
     }
     if request.htmx and request.htmx.target == "preview-results":
         return render(request, "flows/preview.html#results", context)
-    return render(
-        request,
-        "flows/editor.html",
-        {
-            **page_context(request, flow, definition, "preview"),
-            **context,
-            "tab_template": "flows/preview.html",
-        },
-    )
+    return tab_page(request, flow, definition, "preview", context)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.views.decorators.http import require_POST
 
 from .. import editing
-from ..draft_reader import read_definition
 from ..forms import RouteForm
-from .common import flow_or_404, offset_of, permission_for, run_edit, run_form_edit
-from .steps import READ, WRITE, step_update
+from .common import flow_or_404, offset_of, permission_for, run_form_edit
+from .steps import READ, WRITE, routes_edit, step_update
 
 # A route change also changes the accepted keys, so the keypad is swapped too.
 ROUTE_PARTS = ("keys-oob", "map", "problems", "revision")
@@ -44,35 +43,12 @@ def add_route(request, pk: int, index: int):
 @require_POST
 @permission_for(READ, WRITE)
 def delete_route(request, pk: int, index: int, route: int):
-    flow = flow_or_404(pk)
-
-    def done(result):
-        return step_update(request, result.flow, result.definition, index, "step-routes")
-
-    def invalid(error):
-        return step_update(request, flow, read_definition(flow), index, "step-routes")
-
-    return run_edit(request, flow, editing.delete_route, done, invalid, index=index, route=route)
+    return routes_edit(request, flow_or_404(pk), index, editing.delete_route, route=route)
 
 
 @require_POST
 @permission_for(READ, WRITE)
 def move_route(request, pk: int, index: int, route: int):
-    flow = flow_or_404(pk)
-
-    def done(result):
-        return step_update(request, result.flow, result.definition, index, "step-routes")
-
-    def invalid(error):
-        return step_update(request, flow, read_definition(flow), index, "step-routes")
-
-    return run_edit(
-        request,
-        flow,
-        editing.move_route,
-        done,
-        invalid,
-        index=index,
-        route=route,
-        offset=offset_of(request),
+    return routes_edit(
+        request, flow_or_404(pk), index, editing.move_route, route=route, offset=offset_of(request)
     )

@@ -14,13 +14,13 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ..canonical import DTMF_KEY_CHARS
-from ..definition import split_definition
-from ..draft_reader import read_definition
+from ..definition import definition_from_flow, split_definition
 from ..editing import steps_of
 from ..simulator import CALLER_HANGS_UP, TIMEOUT, simulate
 from .common import flow_or_404, permission_for
-from .editor import page_context
+from .editor import tab_page
 from .highlight import highlight_json
+from .preview import variable_values
 
 MAX_INPUTS = 200
 MAX_KEYS_PER_INPUT = 20
@@ -95,12 +95,8 @@ def run_simulation(definition: dict, inputs: list, values: dict) -> dict:
 @permission_for("flows.view_flow")
 def simulator(request, pk: int):
     flow = flow_or_404(pk)
-    definition = read_definition(flow)
-    values = {}
-    for variable in definition.get("variables") or []:
-        name = variable.get("name")
-        given = request.GET.get(f"var_{name}")
-        values[name] = given if given is not None else (variable.get("default") or "")
+    definition = definition_from_flow(flow)
+    values = variable_values(request, definition)
     inputs = read_inputs(request)
     context = {
         "flow": flow,
@@ -115,12 +111,4 @@ def simulator(request, pk: int):
     }
     if request.htmx and request.htmx.target == "sim-call":
         return render(request, "flows/simulator.html#call", context)
-    return render(
-        request,
-        "flows/editor.html",
-        {
-            **page_context(request, flow, definition, "simulator"),
-            **context,
-            "tab_template": "flows/simulator.html",
-        },
-    )
+    return tab_page(request, flow, definition, "simulator", context)

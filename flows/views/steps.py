@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from .. import editing
 from ..canonical import PLACEHOLDER_RE, KeyRange, parse_key
-from ..draft_reader import read_definition
+from ..definition import definition_from_flow
 from ..forms import ActionForm, KeyForm, RouteForm, StepForm
 from .common import (
     error_messages,
@@ -190,12 +190,25 @@ def step_update(
     )
 
 
+def routes_edit(request, flow, index: int, edit, **arguments):
+    """Run the service `edit` on step `index`'s routes or actions and answer with the
+    step's routes (as they are now, if the edit was refused)."""
+
+    def done(result):
+        return step_update(request, result.flow, result.definition, index, "step-routes")
+
+    def invalid(error):
+        return step_update(request, flow, definition_from_flow(flow), index, "step-routes")
+
+    return run_edit(request, flow, edit, done, invalid, index=index, **arguments)
+
+
 @permission_for(READ, WRITE)
 def step(request, pk: int, index: int):
     """GET: the step's editor panel. POST: save the step form."""
     flow = flow_or_404(pk)
     if request.method == "GET":
-        definition = read_definition(flow)
+        definition = definition_from_flow(flow)
         return step_update(request, flow, definition, index, focus=request.GET.get("focus", ""))
     choices = recording_choices(recording_names())
 
@@ -229,7 +242,7 @@ def add_step(request, pk: int):
         return render_update(
             request,
             flow=flow,
-            definition=read_definition(flow),
+            definition=definition_from_flow(flow),
             main="panel-message",
             context={"message": " ".join(error_messages(error))},
             status=422,
@@ -253,7 +266,7 @@ def delete_step(request, pk: int, index: int):
         )
 
     def invalid(error):
-        return step_update(request, flow, read_definition(flow), index)
+        return step_update(request, flow, definition_from_flow(flow), index)
 
     return run_edit(request, flow, editing.delete_step, saved, invalid, index=index)
 
@@ -272,7 +285,7 @@ def move_step(request, pk: int, index: int):
         )
 
     def invalid(error):
-        return step_update(request, flow, read_definition(flow), index)
+        return step_update(request, flow, definition_from_flow(flow), index)
 
     return run_edit(request, flow, editing.move_step, saved, invalid, index=index, offset=offset)
 
@@ -284,7 +297,7 @@ def toggle_key(request, pk: int, index: int):
     flow = flow_or_404(pk)
     form = KeyForm(request.POST)
     if not form.is_valid():
-        definition = read_definition(flow)
+        definition = definition_from_flow(flow)
         return step_update(request, flow, definition, index, "step-keys", 422, key_form=form)
 
     def saved(result):
@@ -292,7 +305,7 @@ def toggle_key(request, pk: int, index: int):
 
     def invalid(error):
         form.add_error("key", " ".join(error_messages(error)))
-        definition = read_definition(flow)
+        definition = definition_from_flow(flow)
         return step_update(request, flow, definition, index, "step-keys", 422, key_form=form)
 
     return run_edit(
@@ -316,27 +329,9 @@ def place_step(request, pk: int, index: int):
     except (KeyError, ValueError):
         return HttpResponse("Send the new position as numbers x and y.", status=422)
 
-    def saved(result):
-        return render_update(
-            request,
-            flow=result.flow,
-            definition=result.definition,
-            main=None,
-            context={},
-            parts=("map", "revision"),
-        )
-
-    def invalid(error):
-        return render_update(
-            request,
-            flow=flow,
-            definition=read_definition(flow),
-            main=None,
-            context={},
-            parts=("map", "revision"),
-        )
-
-    return run_edit(request, flow, editing.place_node, saved, invalid, index=index, x=x, y=y)
+    return run_edit(
+        request, flow, editing.place_node, *_map_answers(request, flow), index=index, x=x, y=y
+    )
 
 
 @require_POST
@@ -344,15 +339,26 @@ def place_step(request, pk: int, index: int):
 def tidy_layout(request, pk: int):
     """Forget the dragged places: the automatic layout arranges every node again."""
     flow = flow_or_404(pk)
+    return run_edit(request, flow, editing.tidy_layout, *_map_answers(request, flow))
 
-    def saved(result):
+
+def _map_answers(request, flow):
+    """(saved, invalid) of an edit that only moves nodes: the map as it is after it."""
+
+    def answer(flow, definition):
         return render_update(
             request,
-            flow=result.flow,
-            definition=result.definition,
+            flow=flow,
+            definition=definition,
             main=None,
             context={},
             parts=("map", "revision"),
         )
 
-    return run_edit(request, flow, editing.tidy_layout, saved, saved)
+    def saved(result):
+        return answer(result.flow, result.definition)
+
+    def invalid(error):
+        return answer(flow, definition_from_flow(flow))
+
+    return saved, invalid

@@ -8,13 +8,12 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..definition import split_definition
+from ..definition import definition_from_flow, split_definition
 from ..diff import describe_changes
-from ..draft_reader import read_definition
 from ..forms import PublishForm
 from ..models import FlowVersion
 from .common import conflict_response, flow_or_404, permission_for, revision_of
-from .editor import page_context
+from .editor import tab_page
 from .steps import READ, WRITE
 
 MAX_VERSIONS_SHOWN = 50
@@ -60,22 +59,13 @@ def _render(request, flow, definition, status=200, **kwargs):
     # answers with the page (htmx picks the workspace and the tabs out of it).
     if request.htmx and request.method == "POST":
         return render(request, "flows/versions.html", context, status=status)
-    return render(
-        request,
-        "flows/editor.html",
-        {
-            **page_context(request, flow, definition, "versions"),
-            **context,
-            "tab_template": "flows/versions.html",
-        },
-        status=status,
-    )
+    return tab_page(request, flow, definition, "versions", context, status)
 
 
 @permission_for(READ)
 def versions(request, pk: int):
     flow = flow_or_404(pk)
-    return _render(request, flow, read_definition(flow))
+    return _render(request, flow, definition_from_flow(flow))
 
 
 @require_POST
@@ -84,15 +74,17 @@ def publish(request, pk: int):
     flow = flow_or_404(pk)
     form = PublishForm(request.POST)
     if not form.is_valid():
-        return _render(request, flow, read_definition(flow), 422, form=form)
+        return _render(request, flow, definition_from_flow(flow), 422, form=form)
     try:
         version = services.publish_flow(
             flow=flow, user=request.user, note=form.cleaned_data["note"]
         )
     except ValidationError as error:
-        return _render(request, flow, read_definition(flow), 422, form=form, errors=error.messages)
+        return _render(
+            request, flow, definition_from_flow(flow), 422, form=form, errors=error.messages
+        )
     return _render(
-        request, flow, read_definition(flow), message=f"Published version {version.number}."
+        request, flow, definition_from_flow(flow), message=f"Published version {version.number}."
     )
 
 
@@ -110,7 +102,7 @@ def revert(request, pk: int, number: int):
     response = _render(
         request,
         flow,
-        read_definition(flow),
+        definition_from_flow(flow),
         message=f"The draft is now what version {number} was.",
     )
     return response
