@@ -19,7 +19,12 @@ DEMO_USERS = (
     ("viewer", VIEWER),
 )
 
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = [
+    "flows.demo.load",
+    "phonelists.demo.load",
+    "sandbox.demo.load",
+    "campaigns.demo.load",
+]
 
 
 def demo_password(explicit: str | None) -> str:

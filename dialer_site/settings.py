@@ -18,7 +18,7 @@ DEBUG = env.bool("DEBUG", default=True)
 
 # The development key is public on purpose: it can never validate a production
 # session, because production must set SECRET_KEY (checked below).
-_DEV_SECRET_KEY = "django-insecure-dev-only-dialer-studio-key-do-not-use-in-production"
+_DEV_SECRET_KEY = "django-insecure-dev-only-dialer-studio-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise environ.ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
@@ -30,9 +30,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The first key encrypts; every key decrypts, so a new key can be put in front and the
 # old ones retired after `manage.py rotate_credentials`.
 _DEV_CREDENTIALS_KEY = "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM="
-CREDENTIALS_KEYS = env.list(
-    "CREDENTIALS_KEY", default=[_DEV_CREDENTIALS_KEY] if DEBUG else []
-)
+CREDENTIALS_KEYS = env.list("CREDENTIALS_KEY", default=[_DEV_CREDENTIALS_KEY] if DEBUG else [])
 if not CREDENTIALS_KEYS:
     raise environ.ImproperlyConfigured("CREDENTIALS_KEY must be set when DEBUG is off.")
 

@@ -13,7 +13,9 @@ def test_a_person_signs_in_and_sees_the_shell(page, live_server, admin_user, scr
     expect(nav.get_by_role("link", name="Home")).to_have_attribute("aria-current", "page")
     expect(nav.get_by_role("link", name="Admin")).to_be_visible()
     expect(page.get_by_role("heading", name="Welcome, ada")).to_be_visible()
-    expect(page.get_by_text("working (sqlite)").or_(page.get_by_text("working (postgresql)"))).to_be_visible()
+    expect(
+        page.get_by_text("working (sqlite)").or_(page.get_by_text("working (postgresql)"))
+    ).to_be_visible()
     # htmx came from django-htmx's static files and is configured.
     assert page.evaluate("typeof htmx !== 'undefined' && htmx.config.responseHandling.length > 0")
     screenshot(page, "shell-1280")

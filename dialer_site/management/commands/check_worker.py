@@ -17,7 +17,11 @@ class Command(BaseCommand):
         while time.monotonic() < deadline:
             result.refresh()
             if result.is_finished:
-                self.stdout.write(self.style.SUCCESS(f"A worker ran the heartbeat ({result.status})."))
+                self.stdout.write(
+                    self.style.SUCCESS(f"A worker ran the heartbeat ({result.status}).")
+                )
                 return
             time.sleep(0.5)
-        raise CommandError(f"No worker ran the heartbeat within {timeout:g} s: start `manage.py db_worker`.")
+        raise CommandError(
+            f"No worker ran the heartbeat within {timeout:g} s: start `manage.py db_worker`."
+        )

@@ -17,6 +17,9 @@ class Secretive(models.Model):
     class Meta:
         app_label = "dialer_site"
 
+    def __str__(self):
+        return f"Secretive {self.pk}"
+
 
 @pytest.fixture(scope="module", autouse=True)
 def unregister_test_model():
@@ -38,13 +41,16 @@ def secretive_table(transactional_db):
 
 def raw_row(pk):
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT secret, credentials FROM {Secretive._meta.db_table} WHERE id = %s", [pk])
+        table = Secretive._meta.db_table
+        cursor.execute(f"SELECT secret, credentials FROM {table} WHERE id = %s", [pk])  # noqa: S608
         return cursor.fetchone()
 
 
 def test_values_are_encrypted_at_rest_and_read_back(settings, secretive_table):
     settings.CREDENTIALS_KEYS = [KEY_A]
-    row = Secretive.objects.create(secret="hunter2", credentials={"username": "u", "password": "p@ss w"})
+    row = Secretive.objects.create(
+        secret="hunter2", credentials={"username": "u", "password": "p@ss w"}
+    )
     stored_secret, stored_credentials = raw_row(row.pk)
     assert "hunter2" not in stored_secret and "p@ss" not in stored_credentials
     assert Fernet(KEY_A).decrypt(stored_secret.encode()) == b"hunter2"
