@@ -16,8 +16,13 @@ def test_a_person_signs_in_and_sees_the_shell(page, live_server, admin_user, scr
     expect(
         page.get_by_text("working (sqlite)").or_(page.get_by_text("working (postgresql)"))
     ).to_be_visible()
-    # htmx came from django-htmx's static files and is configured.
-    assert page.evaluate("typeof htmx !== 'undefined' && htmx.config.responseHandling.length > 0")
+    # htmx came from django-htmx's static files and swaps our 422 and 409 answers.
+    page.wait_for_function("typeof htmx !== 'undefined'")
+    swapped = page.evaluate(
+        "['422', '409'].map(c => htmx.config.responseHandling.some("
+        "  r => r.code === c && r.swap === true && r.error === false))"
+    )
+    assert swapped == [True, True]
     screenshot(page, "shell-1280")
 
     page.set_viewport_size({"width": 800, "height": 1000})  # tablet width

@@ -1,0 +1,20 @@
+"""Page URLs of the phonelists app (mounted at /phonelists/ by dialer_site.urls)."""
+
+from django.urls import path
+
+from . import dnc_views, views
+
+app_name = "phonelists"
+urlpatterns = [
+    path("", views.phone_list_index, name="list"),
+    path("upload/", views.upload, name="upload"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/progress/", views.progress, name="progress"),
+    path("<int:pk>/mapping/", views.mapping, name="mapping"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/rejected.csv", views.rejected_csv, name="rejected"),
+    path("do-not-call/", dnc_views.do_not_call, name="dnc"),
+    path("do-not-call/upload/", dnc_views.do_not_call_upload, name="dnc_upload"),
+    path("do-not-call/<int:pk>/remove/", dnc_views.do_not_call_remove, name="dnc_remove"),
+]
