@@ -23,9 +23,9 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home"),
     NavItem("Flows", "flows:list", "flows.view_flow"),
     NavItem("Recordings", "flows:recordings", "flows.view_recording"),
-    NavItem("Provider accounts", "campaigns:account-list", "campaigns.view_provideraccount"),
     NavItem("Phone lists", "phonelists:list", "phonelists.view_phonelist"),
     NavItem("Campaigns", "campaigns:campaign-list", "campaigns.view_campaign"),
+    NavItem("Provider accounts", "campaigns:account-list", "campaigns.view_provideraccount"),
     NavItem("Admin", "admin:index", staff_only=True),
 ]
 

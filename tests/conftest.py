@@ -9,6 +9,14 @@ from dialer_site.roles import ADMIN, CAMPAIGN_MANAGER, DESIGNER, VIEWER, assign_
 PASSWORD = "correct horse battery staple 42"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """PBKDF2 is slow on purpose; tests create hundreds of users."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_user(username: str, role: str | None):
     user = get_user_model().objects.create_user(username=username, password=PASSWORD)
     if role:

@@ -43,18 +43,12 @@ def iter_patterns(resolver=None, prefix="", namespace=None):
 
 def sample_path(route: str) -> str:
     """A concrete path for a route, with sample values in its parameters."""
-
-    def converter(match):
-        kind = match.group(1) or "str"
-        return SAMPLE_VALUES.get(kind, "1")
-
-    path = re.sub(r"<(?:(\w+):)?\w+>", converter, route)
-    # Regex routes (admin, DRF format suffixes): drop anchors and optional groups.
-    path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path)
-    path = re.sub(r"\\\.\(\?P<format>[^)]*\)", "", path)
+    # Regex routes (admin, DRF routers): named groups first, then anchors.
+    path = re.sub(r"\(\?P<\w+>(?:[^()]|\([^()]*\))*\)", "1", route)
     path = path.replace("^", "").replace("$", "").replace("\\", "")
-    path = re.sub(r"\(\?:[^)]*\)\??", "", path)
-    return "/" + path
+    return "/" + re.sub(
+        r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_VALUES.get(m.group(1) or "str", "1"), path
+    )
 
 
 def project_routes():
@@ -79,7 +73,7 @@ def test_the_walk_sees_the_whole_project():
 
 
 def refused(response) -> bool:
-    if response.status_code in (401, 403, 404, 405):
+    if response.status_code in (401, 403, 405):
         return True
     if response.status_code == 302:
         return "login" in response.headers["Location"]
@@ -92,10 +86,6 @@ def refused(response) -> bool:
 def test_anonymous_requests_are_refused(client, route, name, method):
     response = getattr(client, method)(sample_path(route))
     assert refused(response), f"{method.upper()} {route} ({name}) answered {response.status_code}"
-    if response.status_code == 404:
-        # A 404 must come from the view (a missing sample object), not from a route
-        # this walk failed to build: the login check runs first for pages.
-        assert route.startswith(("api/", "admin/")), f"{route} answered 404 to a stranger"
 
 
 @pytest.mark.django_db
@@ -106,7 +96,7 @@ def test_anonymous_requests_are_refused(client, route, name, method):
 )
 def test_a_viewer_cannot_post_anywhere(viewer_client, route, name):
     response = viewer_client.post(sample_path(route), data={"name": "x"})
-    assert response.status_code in (302, 403, 404, 405), (
+    assert response.status_code in (302, 403, 405), (
         f"POST {route} ({name}) by a Viewer answered {response.status_code}"
     )
     if response.status_code == 302:
