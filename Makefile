@@ -3,7 +3,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "$$(python3 -m site --user-base)/bin/uv")
 PY := .venv/bin/python
 
-.PHONY: run test setup uv lint format bench test-fast clean
+.PHONY: run test setup uv lint format bench fault-test test-fast clean
 
 uv:
 	@test -x "$(UV)" || command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -20,7 +20,7 @@ run: setup
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
@@ -31,6 +31,11 @@ lint: setup
 
 bench: setup
 	$(PY) -m pytest -p no:cacheprovider tests/bench -s $(PYTEST_ARGS)
+
+# Full-scale exactly-once check: 50,000 contacts against the sandbox with HTTP 500s,
+# timeouts and dropped connections, the workers SIGKILLed three times.
+fault-test: setup
+	$(PY) -m tests.integration.campaigns.fault_harness --contacts 50000 --kills 3
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache

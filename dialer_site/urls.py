@@ -40,6 +40,8 @@ urlpatterns = [
     # Provider emulators: an account whose base URL points here talks to them
     # exactly as it would to the provider.
     path("sandbox/", include("sandbox.urls")),
+    # Provider callbacks: each URL carries the campaign's secret token.
+    path("webhooks/", include("campaigns.webhook_urls")),
 ]
 
 if settings.DEBUG:

@@ -13,8 +13,9 @@ def test_no_model_change_lacks_a_migration():
 
 def test_production_settings_pass_the_deploy_checks(tmp_path):
     """With DEBUG off and real secrets, `check --deploy` reports nothing."""
-    env = {
-        **os.environ,
+    # Browser tests in the same process set DJANGO_ALLOW_ASYNC_UNSAFE; production never does.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env |= {
         "DEBUG": "0",
         "SECRET_KEY": "k" * 20 + "-production-secret-key-with-enough-variety-0123456789",
         "CREDENTIALS_KEY": "ZGV2LW9ubHktY3JlZGVudGlhbHMta2V5LTMyYnl0ZXM=",

@@ -1,0 +1,24 @@
+"""The addresses a campaign gives its provider for reports: absolute URLs with the
+campaign's secret token in the path.
+
+campaigns.webhook_urls is mounted at the site's root prefix WEBHOOK_PREFIX (outside
+the login-protected pages), so the paths are written out here rather than reversed:
+a page that shows them must work even where the webhooks are served by another host.
+"""
+
+WEBHOOK_PREFIX = "/webhooks/"
+
+
+def _absolute(campaign, endpoint: str) -> str:
+    path = f"{WEBHOOK_PREFIX}campaigns/{campaign.key}/{campaign.webhook_token}/{endpoint}"
+    return campaign.public_base_url.rstrip("/") + path
+
+
+def steps_report_url(campaign) -> str:
+    """Paycall's return_address."""
+    return _absolute(campaign, "paycall")
+
+
+def status_callback_url(campaign) -> str:
+    """Where Phonon and iovox POST the status callback of each call."""
+    return _absolute(campaign, "status")

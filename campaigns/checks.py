@@ -1,0 +1,178 @@
+"""Everything a campaign is checked for before it is saved, in plain words per field.
+
+The form, the REST API and the `campaign_run` command all call `campaign_problems`,
+so each of them refuses exactly the same campaigns.
+"""
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from flows.canonical import variable_defaults, variable_names
+from flows.compilers.paycall_simple import has_message_shape
+
+from .models.accounts import ProviderAccount, ProviderKind
+from .models.campaigns import DispatchMode
+from .scheduling import CallingWindow, window_problems, zone
+
+MAX_RETRIES_LIMIT = 10000
+MAX_RING_TIMEOUT_SECONDS = 300
+MAX_RETRY_WAIT_SECONDS = 86400
+PHONE_RE = re.compile(r"^\+?[0-9]{3,20}$")
+DTMF_RE = re.compile(r"^[0-9#*Ww]*$")
+PHONON_FLOW_ID_RE = re.compile(r"^[A-Za-z0-9]{8}$")
+# A phone list is usable once its import has finished well.
+USABLE_LIST_STATUS = "done"
+
+
+@dataclass
+class CampaignSettings:
+    name: str
+    flow_version: object
+    account: ProviderAccount
+    phone_list: object
+    cli: str = ""
+    dtmf_originator: str = ""
+    max_retries: int | None = None
+    ring_timeout: int | None = None
+    retry_wait_time: int | None = None
+    time_zone: str = "Asia/Jerusalem"
+    start_at: dt.datetime | None = None
+    window: CallingWindow = field(default_factory=CallingWindow)
+    phonon_flow_id: str = ""
+    iovox_link_id: str = ""
+    public_base_url: str = ""
+
+
+def uses_contact_variables(definition: dict) -> bool:
+    """Whether any prompt of the flow names a declared variable ($name$)."""
+    names = variable_names(definition)
+    if not names:
+        return False
+    text = json.dumps(definition.get("steps", []), ensure_ascii=False)
+    return any(f"${name}$" in text for name in names)
+
+
+def dispatch_mode_for(definition: dict, account: ProviderAccount) -> str:
+    if account.kind == ProviderKind.IOVOX:
+        return DispatchMode.IOVOX
+    if account.is_phonon:
+        return DispatchMode.PHONON
+    if uses_contact_variables(definition):
+        return DispatchMode.PAYCALL_PER_CONTACT
+    if has_message_shape(definition):
+        return DispatchMode.PAYCALL_SIMPLE
+    return DispatchMode.PAYCALL_QUEUE
+
+
+def flow_problems(definition: dict) -> list[str]:
+    from flows.lint import lint
+
+    return [
+        f"The flow has errors and cannot be used: {finding.message}"
+        for finding in lint(definition)
+        if finding.is_error
+    ]
+
+
+def account_problems(settings: CampaignSettings) -> dict[str, list[str]]:
+    account = settings.account
+    errors: dict[str, list[str]] = {}
+    missing = account.missing_credentials()
+    if missing:
+        errors["account"] = [f"This account has no {', '.join(missing)} stored; complete it first."]
+    if account.is_phonon:
+        flow_id = settings.phonon_flow_id.strip()
+        if not PHONON_FLOW_ID_RE.match(flow_id):
+            errors["phonon_flow_id"] = [
+                "Phonon needs the 8-letter flow-id from the flow's Edit Flow page."
+            ]
+        elif not account.security_id_for(flow_id):
+            errors["phonon_flow_id"] = [
+                f"The account has no security-id for flow {flow_id}; add it to the account."
+            ]
+    elif settings.phonon_flow_id:
+        errors["phonon_flow_id"] = ["A flow-id is only for Phonon accounts."]
+    if account.kind == ProviderKind.IOVOX:
+        if not settings.iovox_link_id.strip():
+            errors["iovox_link_id"] = ["iovox needs the Link ID whose Calling Rules to follow."]
+    elif settings.iovox_link_id:
+        errors["iovox_link_id"] = ["A link id is only for iovox accounts."]
+    return errors
+
+
+def list_problems(settings: CampaignSettings) -> list[str]:
+    phone_list = settings.phone_list
+    if phone_list.status != USABLE_LIST_STATUS:
+        return [
+            f"The list {phone_list.name} is not imported yet ({phone_list.get_status_display()})."
+        ]
+    if not phone_list.imported:
+        return ["The list has no contacts."]
+    definition = settings.flow_version.definition
+    defaults = variable_defaults(definition)
+    needed = [name for name in variable_names(definition) if name not in defaults]
+    if not needed:
+        return []
+    from phonelists.models import Contact
+
+    lacking = 0
+    for variables in (
+        Contact.objects.filter(phone_list=phone_list)
+        .values_list("variables", flat=True)
+        .iterator(chunk_size=5000)
+    ):
+        values = variables or {}
+        if any(values.get(name) in (None, "") for name in needed):
+            lacking += 1
+    if lacking:
+        return [
+            f"{lacking} contacts have no value for {', '.join(needed)}, and the flow gives "
+            "no default. Add the column to the list or a default to the flow."
+        ]
+    return []
+
+
+def value_problems(settings: CampaignSettings, now: dt.datetime) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not settings.name.strip():
+        errors["name"] = ["Give the campaign a name."]
+    if settings.cli and not PHONE_RE.match(settings.cli):
+        errors["cli"] = ["The caller id must be a phone number (digits, an optional +)."]
+    if settings.dtmf_originator and not DTMF_RE.match(settings.dtmf_originator):
+        errors["dtmf_originator"] = ["Use only 0-9, # and *, and W (1 s) or w (½ s) to wait."]
+    limits = (
+        ("max_retries", settings.max_retries, MAX_RETRIES_LIMIT),
+        ("ring_timeout", settings.ring_timeout, MAX_RING_TIMEOUT_SECONDS),
+        ("retry_wait_time", settings.retry_wait_time, MAX_RETRY_WAIT_SECONDS),
+    )
+    for name, value, limit in limits:
+        if value is not None and not 0 <= value <= limit:
+            errors[name] = [f"Between 0 and {limit}."]
+    try:
+        zone(settings.time_zone)
+    except ValueError as exc:
+        errors["time_zone"] = [str(exc)]
+    if settings.start_at is not None and settings.start_at <= now:
+        errors["start_at"] = ["The start time is in the past; leave it empty to start now."]
+    for name, message in window_problems(settings.window).items():
+        errors[name] = [message]
+    return errors
+
+
+def campaign_problems(settings: CampaignSettings, *, now: dt.datetime | None = None):
+    """All reasons the campaign cannot be saved, by field; empty when it can."""
+    now = now or timezone.now()
+    errors = value_problems(settings, now)
+    flow = flow_problems(settings.flow_version.definition)
+    if flow:
+        errors["flow_version"] = flow
+    for name, messages in account_problems(settings).items():
+        errors.setdefault(name, []).extend(messages)
+    listed = list_problems(settings)
+    if listed:
+        errors["phone_list"] = listed
+    return errors

@@ -1,0 +1,444 @@
+"""Sending a campaign's calls exactly once, with several workers and dying workers.
+
+The rules that make "exactly once" hold:
+
+1. A call's idempotency key exists from the snapshot on (Paycall unique_id, Phonon
+   client-identifier, our id in an iovox call variable).
+2. A request is recorded (DispatchBatch: its exact payload, its calls, state SENDING,
+   a claim token and time) in the same transaction that claims its calls, BEFORE it
+   is sent. Claims use SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite every
+   write transaction is IMMEDIATE (settings), so claims are serialised outright.
+3. When the outcome is unknown (timeout, dropped connection, a worker killed between
+   sending and recording, noticed when its lease expires) the batch is never rebuilt:
+   the very same payload is replayed, and the provider recognises what it already has
+   (Phonon "Checksum Repeated", Paycall's duplicate unique_id). iovox has no such
+   answer, so an iovox call in doubt is not resent: its status callback settles it.
+4. Outcomes are recorded only by the holder of the claim token, so a worker that
+   wakes up after its lease expired cannot overwrite what another worker reconciled.
+"""
+
+import datetime as dt
+import logging
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import Call, Campaign, DispatchBatch
+from .models.campaigns import BatchState, CallState, CampaignState, DispatchMode
+from .payloads import build_batch_payload, calls_of_answer, replayable, send_payload
+from .providers import ProviderError, SendResult, get_client
+from .scheduling import CallingWindow, may_send_now, next_send_time
+from .services import TransitionError, transition
+
+logger = logging.getLogger(__name__)
+
+# Each of these may be overridden by a setting of the same name prefixed CAMPAIGN_.
+LEASE_MARGIN_SECONDS = 10
+BACKOFF_BASE_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 300.0
+# Requests one worker keeps in flight at once (1 suits a server that takes one
+# request at a time).
+PARALLEL_REQUESTS = 4
+PHONON_BATCH_SIZE = 500
+# An iovox call in doubt waits this long for its status callback before it is given up.
+UNKNOWN_OUTCOME_SECONDS = 6 * 3600
+# Phonon and Paycall say "I already have this" with these names; a replay is then done.
+ALREADY_ACCEPTED = ("CHECKSUM_REPEATED", "DUPLICATE_UNIQUE_ID")
+# What a request is compiled from (the steps report and other JSON stay unread).
+PAYLOAD_FIELDS = (
+    "pk",
+    "position",
+    "idempotency_key",
+    "number",
+    "alternate_numbers",
+    "cli",
+    "dtmf_originator",
+    "variables",
+)
+OPEN_BATCH_STATES = (BatchState.SENDING, BatchState.RETRY, BatchState.UNCERTAIN)
+SENDING_MODES = (DispatchMode.PHONON, DispatchMode.IOVOX, DispatchMode.PAYCALL_PER_CONTACT)
+
+
+@dataclass
+class RoundReport:
+    sent: int = 0
+    accepted: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    stop: bool = False
+    idle: bool = False
+    wake_at: dt.datetime | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Claimed:
+    batch: DispatchBatch
+    token: str
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def lease_margin() -> float:
+    return float(_setting("CAMPAIGN_LEASE_MARGIN_SECONDS", LEASE_MARGIN_SECONDS))
+
+
+def lease_seconds(account) -> float:
+    """How long a claimed batch may stay SENDING before its worker is presumed dead:
+    longer than one request can take, so a live worker is never second-guessed."""
+    interval = 1.0 / account.calls_per_second if account.calls_per_second else 0.0
+    return account.connect_timeout + account.read_timeout + interval + lease_margin()
+
+
+def replay_delay(account) -> float:
+    """Wait before replaying a batch in doubt: a provider still working on a request
+    we gave up on must have recorded it by then, or the replay could race it."""
+    return account.read_timeout + lease_margin()
+
+
+def backoff(attempts: int) -> float:
+    return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+
+
+def window_of(campaign: Campaign) -> CallingWindow:
+    return CallingWindow(campaign.window_start, campaign.window_end, tuple(campaign.window_days))
+
+
+def batch_size_for(campaign: Campaign) -> int:
+    if campaign.mode != DispatchMode.PHONON:
+        return 1
+    size = int(_setting("CAMPAIGN_PHONON_BATCH_SIZE", PHONON_BATCH_SIZE))
+    return max(1, min(PHONON_BATCH_SIZE, size))
+
+
+# -- claiming ------------------------------------------------------------------------
+
+
+def reclaim_stale(campaign: Campaign, now: dt.datetime) -> int:
+    """Batches whose worker died mid-send become UNCERTAIN, to be reconciled; a batch
+    that cannot be replayed and never got a report is given up as unknown."""
+    cutoff = now - dt.timedelta(seconds=lease_seconds(campaign.account))
+    stale = DispatchBatch.objects.filter(
+        campaign=campaign, state=BatchState.SENDING, claimed_at__lt=cutoff
+    )
+    due = now if replayable(campaign.mode) else None
+    reclaimed = stale.update(state=BatchState.UNCERTAIN, claim_token="", next_attempt_at=due)
+    unknown = DispatchBatch.objects.filter(
+        campaign=campaign,
+        state=BatchState.UNCERTAIN,
+        next_attempt_at__isnull=True,
+        claimed_at__lt=now - dt.timedelta(seconds=UNKNOWN_OUTCOME_SECONDS),
+    )
+    Call.objects.filter(batch__in=unknown, state=CallState.SENDING).update(
+        state=CallState.FAILED,
+        error_code="OUTCOME_UNKNOWN",
+        error_message="The provider's answer was lost and no report came; it was not "
+        "sent again, so that nobody is called twice.",
+    )
+    unknown.update(state=BatchState.REJECTED)
+    return reclaimed
+
+
+def _lock(queryset):
+    # skip_locked lets PostgreSQL workers take different rows at once; SQLite ignores
+    # FOR UPDATE, but its IMMEDIATE transactions already admit one writer at a time.
+    if connection.features.has_select_for_update_skip_locked:
+        return queryset.select_for_update(skip_locked=True)
+    return queryset
+
+
+@transaction.atomic
+def claim_replay(campaign: Campaign, now: dt.datetime) -> Claimed | None:
+    batch = (
+        _lock(
+            DispatchBatch.objects.filter(
+                campaign=campaign,
+                state__in=(BatchState.RETRY, BatchState.UNCERTAIN),
+                next_attempt_at__lte=now,
+            ).order_by("next_attempt_at", "pk")
+        )
+        .only("pk")
+        .first()
+    )
+    if batch is None:
+        return None
+    token = secrets.token_hex(8)
+    updated = DispatchBatch.objects.filter(
+        pk=batch.pk, state__in=(BatchState.RETRY, BatchState.UNCERTAIN)
+    ).update(state=BatchState.SENDING, claim_token=token, claimed_at=now)
+    if not updated:
+        return None
+    batch = DispatchBatch.objects.get(pk=batch.pk)
+    batch.attempts += 1
+    batch.save(update_fields=["attempts"])
+    return Claimed(batch, token)
+
+
+@transaction.atomic
+def claim_new(campaign: Campaign, now: dt.datetime, due: dt.datetime) -> Claimed | None:
+    """Claim the next pending calls and record their request before it is sent."""
+    if not Campaign.objects.filter(pk=campaign.pk, state=CampaignState.RUNNING).exists():
+        return None
+    ids = list(
+        _lock(
+            Call.objects.filter(campaign=campaign, state=CallState.PENDING).order_by("position")
+        ).values_list("pk", flat=True)[: batch_size_for(campaign)]
+    )
+    if not ids:
+        return None
+    token = secrets.token_hex(8)
+    calls = list(
+        Call.objects.filter(pk__in=ids, state=CallState.PENDING)
+        .only(*PAYLOAD_FIELDS)
+        .order_by("position")
+    )
+    if not calls:
+        return None
+    payload = build_batch_payload(campaign, calls, now=now, due=due)
+    batch = DispatchBatch.objects.create(
+        campaign=campaign,
+        state=BatchState.SENDING,
+        payload=payload,
+        attempts=1,
+        claim_token=token,
+        claimed_at=now,
+    )
+    Call.objects.filter(pk__in=[c.pk for c in calls], state=CallState.PENDING).update(
+        state=CallState.SENDING, batch=batch
+    )
+    return Claimed(batch, token)
+
+
+# -- sending -------------------------------------------------------------------------
+
+
+def send(client, claimed: Claimed) -> SendResult | ProviderError:
+    """One request over HTTP (no database work: this runs in a thread)."""
+    try:
+        return send_payload(client, claimed.batch.payload)
+    except ProviderError as error:
+        return error
+
+
+# -- recording -----------------------------------------------------------------------
+
+
+def _answer(result) -> dict:
+    if isinstance(result, ProviderError):
+        return {"error": result.as_dict()}
+    return {
+        "request_id": result.request_id,
+        "code": result.code,
+        "message": result.message,
+        "accepted": [[o.client_ref, o.provider_ref] for o in result.accepted],
+        "rejected": [[o.client_ref, o.error.as_dict()] for o in result.rejected if o.error],
+    }
+
+
+@transaction.atomic
+def record(campaign: Campaign, claimed: Claimed, result, now: dt.datetime) -> RoundReport:
+    report = RoundReport(sent=1)
+    batch = claimed.batch
+    mine = DispatchBatch.objects.filter(
+        pk=batch.pk, state=BatchState.SENDING, claim_token=claimed.token
+    )
+    if not mine.exists():
+        report.notes.append(f"batch {batch.pk}: claim lost, outcome left to the reconciler")
+        return report
+    calls = list(
+        Call.objects.filter(batch=batch, state=CallState.SENDING).only("pk", "idempotency_key")
+    )
+    if result is None:
+        mine.update(state=BatchState.RETRY, next_attempt_at=now, claim_token="")
+        report.sent = 0
+        return report
+    if isinstance(result, ProviderError):
+        return _record_error(campaign, batch, mine, calls, result, now, report)
+    by_ref = calls_of_answer(campaign.mode, calls)
+    if len(calls) == 1 and not by_ref:
+        by_ref = {outcome.client_ref: calls[0] for outcome in result.accepted + result.rejected}
+    failed = []
+    for outcome in result.rejected:
+        call = by_ref.get(outcome.client_ref)
+        if call is None:
+            continue
+        error = outcome.error
+        call.state, call.error_code = CallState.FAILED, error.name
+        call.error_message = f"{error.message} {error.detail}".strip()
+        failed.append(call)
+    accepted_refs = {outcome.client_ref: outcome.provider_ref for outcome in result.accepted}
+    accepted = [call for ref, call in by_ref.items() if ref in accepted_refs and call not in failed]
+    Call.objects.bulk_update(failed, ["state", "error_code", "error_message"], batch_size=500)
+    if len(accepted) == 1:
+        (provider_ref,) = [accepted_refs[r] for r, c in by_ref.items() if c is accepted[0]][:1]
+        Call.objects.filter(pk=accepted[0].pk).update(
+            state=CallState.ACCEPTED, provider_ref=provider_ref[:100], sent_at=now
+        )
+    elif accepted:
+        # One statement for the whole batch; each call's provider id stays in the
+        # batch's stored answer (Phonon callbacks name calls by client-identifier).
+        Call.objects.filter(pk__in=[c.pk for c in accepted]).update(
+            state=CallState.ACCEPTED, sent_at=now
+        )
+    # A call the answer does not mention was not placed (Phonon lists every one).
+    mentioned = {c.pk for c in accepted} | {c.pk for c in failed}
+    silent = [c.pk for c in calls if c.pk not in mentioned]
+    if silent:
+        Call.objects.filter(pk__in=silent).update(
+            state=CallState.FAILED,
+            error_code="NOT_IN_ANSWER",
+            error_message="The provider's answer did not mention this call.",
+        )
+    mine.update(
+        state=BatchState.ACCEPTED if accepted else BatchState.REJECTED,
+        request_id=result.request_id[:100],
+        answer=_answer(result),
+        claim_token="",
+    )
+    report.accepted, report.failed = len(accepted), len(failed) + len(silent)
+    return report
+
+
+def _record_error(campaign, batch, mine, calls, error: ProviderError, now, report):
+    ids = [c.pk for c in calls]
+    if error.name in ALREADY_ACCEPTED:
+        Call.objects.filter(pk__in=ids).update(
+            state=CallState.ACCEPTED, duplicate_at_provider=True, sent_at=now
+        )
+        mine.update(state=BatchState.ACCEPTED, answer=_answer(error), claim_token="")
+        report.accepted = report.duplicates = len(ids)
+        return report
+    uncertain = error.code in ("TIMEOUT", "CONNECTION")
+    if uncertain and not replayable(campaign.mode):
+        # Maybe placed, maybe not: resending could call twice; the callback decides.
+        mine.update(
+            state=BatchState.UNCERTAIN, next_attempt_at=None, answer=_answer(error), claim_token=""
+        )
+        report.notes.append(f"batch {batch.pk}: outcome unknown, waiting for the callback")
+        return report
+    if error.retryable:
+        delay = replay_delay(campaign.account) if uncertain else backoff(batch.attempts)
+        mine.update(
+            state=BatchState.UNCERTAIN if uncertain else BatchState.RETRY,
+            next_attempt_at=now + dt.timedelta(seconds=delay),
+            answer=_answer(error),
+            claim_token="",
+        )
+        return report
+    Call.objects.filter(pk__in=ids).update(
+        state=CallState.FAILED,
+        error_code=error.name,
+        error_message=f"{error.message} {error.detail}".strip(),
+    )
+    mine.update(state=BatchState.REJECTED, answer=_answer(error), claim_token="")
+    report.failed = len(ids)
+    return report
+
+
+# -- one round -----------------------------------------------------------------------
+
+
+def dispatch_finished(campaign: Campaign) -> bool:
+    return not (
+        Call.objects.filter(
+            campaign=campaign, state__in=(CallState.PENDING, CallState.SENDING)
+        ).exists()
+        or DispatchBatch.objects.filter(campaign=campaign, state__in=OPEN_BATCH_STATES).exists()
+    )
+
+
+def start_if_due(campaign: Campaign, now: dt.datetime) -> Campaign:
+    from .scheduling import SCHEDULE_LEAD_SECONDS
+
+    lead = dt.timedelta(seconds=SCHEDULE_LEAD_SECONDS)
+    if campaign.state == CampaignState.SCHEDULED and (
+        campaign.start_at is None or campaign.start_at - lead <= now
+    ):
+        try:
+            return transition(
+                campaign=campaign, to_state=CampaignState.RUNNING, reason="Start time reached."
+            )
+        except TransitionError:
+            campaign.refresh_from_db()
+    return campaign
+
+
+def parallel_requests() -> int:
+    return max(1, int(_setting("CAMPAIGN_PARALLEL_REQUESTS", PARALLEL_REQUESTS)))
+
+
+def dispatch_round(
+    campaign_id: int, *, client=None, parallel: int | None = None, now=None
+) -> RoundReport:
+    """Claim up to `parallel` requests, send them at once, record the answers."""
+    now = now or timezone.now()
+    parallel = parallel or parallel_requests()
+    campaign = Campaign.objects.select_related("account", "flow_version").get(pk=campaign_id)
+    campaign = start_if_due(campaign, now)
+    if campaign.state != CampaignState.RUNNING:
+        return RoundReport(stop=True)
+    if campaign.mode not in SENDING_MODES:
+        from .paycall_queue import queue_round
+
+        return queue_round(campaign, client=client, now=now)
+    reclaim_stale(campaign, now)
+    due = next_send_time(
+        now, start_at=campaign.start_at, window=window_of(campaign), time_zone=campaign.time_zone
+    )
+    if not may_send_now(now, due):
+        return RoundReport(idle=True, wake_at=due)
+    claims: list[Claimed] = []
+    for _ in range(parallel):
+        claimed = claim_replay(campaign, now) or claim_new(campaign, now, due)
+        if claimed is None:
+            break
+        claims.append(claimed)
+    if not claims:
+        return RoundReport(idle=True, wake_at=next_wake(campaign))
+    if not Campaign.objects.filter(pk=campaign.pk, state=CampaignState.RUNNING).exists():
+        # Paused or cancelled since the claim: these requests wait, unsent.
+        results = [None] * len(claims)
+    else:
+        results = send_all(client, campaign.account, claims)
+    total = RoundReport()
+    for claimed, result in zip(claims, results, strict=True):
+        part = record(campaign, claimed, result, timezone.now())
+        total.sent += part.sent
+        total.accepted += part.accepted
+        total.failed += part.failed
+        total.duplicates += part.duplicates
+        total.notes += part.notes
+    return total
+
+
+def send_all(client, account, claims: list[Claimed]) -> list:
+    own_client = client is None
+    client = client or get_client(account)
+    try:
+        if len(claims) == 1:
+            return [send(client, claims[0])]
+        with ThreadPoolExecutor(max_workers=len(claims)) as pool:
+            return list(pool.map(lambda claimed: send(client, claimed), claims))
+    finally:
+        if own_client:
+            client.close()
+
+
+def next_wake(campaign: Campaign) -> dt.datetime | None:
+    upcoming = (
+        DispatchBatch.objects.filter(
+            campaign=campaign,
+            state__in=(BatchState.RETRY, BatchState.UNCERTAIN),
+            next_attempt_at__isnull=False,
+        )
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return upcoming

@@ -1,0 +1,142 @@
+"""When calls may go out: the start time, the calling window, and each provider's
+way of writing a later start (Paycall schedule, Phonon start-time, iovox delay).
+
+Pure functions over datetimes; the dispatcher asks `next_send_time` before each batch
+and compiles the answer with the provider's function below.
+"""
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flows.compilers import Schedule
+
+# Calls are handed to the provider at most this long before they are due, so that
+# pause and cancel still stop them; within it the provider's own scheduling waits.
+SCHEDULE_LEAD_SECONDS = 300
+# Paycall refuses a timestamp that is "now or in the past"; closer than this, start at once.
+PAYCALL_MIN_SCHEDULE_SECONDS = 5
+# How far ahead to look for the next opening of a calling window.
+WINDOW_SEARCH_DAYS = 8
+WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+
+
+@dataclass(frozen=True)
+class CallingWindow:
+    """Local times during which calls may be placed (end may be past midnight)."""
+
+    start: dt.time | None = None
+    end: dt.time | None = None
+    days: tuple[int, ...] = ()  # ISO weekdays; empty = every day
+
+    @property
+    def always(self) -> bool:
+        return self.start is None and self.end is None and not self.days
+
+    def describe(self) -> str:
+        if self.always:
+            return "any time"
+        days = ", ".join(WEEKDAYS[d] for d in sorted(self.days)) if self.days else "every day"
+        if self.start is None:
+            return days
+        return f"{self.start:%H:%M}–{self.end:%H:%M} {days}"
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"Unknown time zone {name!r}.") from None
+
+
+def local_to_aware(date: dt.date, time: dt.time, time_zone: str) -> dt.datetime:
+    """A date and time typed in the campaign's zone, as an aware datetime."""
+    return dt.datetime.combine(date, time).replace(tzinfo=zone(time_zone))
+
+
+def window_problems(window: CallingWindow) -> dict[str, str]:
+    problems = {}
+    if (window.start is None) != (window.end is None):
+        problems["window_end" if window.end is None else "window_start"] = (
+            "Give both the start and the end of the calling window, or neither."
+        )
+    elif window.start is not None and window.start == window.end:
+        problems["window_end"] = "The calling window must not start and end at the same time."
+    if any(day not in WEEKDAYS for day in window.days):
+        problems["window_days"] = "Weekdays are 1 (Monday) to 7 (Sunday)."
+    return problems
+
+
+def in_window(moment: dt.datetime, window: CallingWindow, time_zone: str) -> bool:
+    if window.always:
+        return True
+    local = moment.astimezone(zone(time_zone))
+    if window.start is None:
+        return not window.days or local.isoweekday() in window.days
+    clock = local.time()
+    if window.start < window.end:
+        day = local.isoweekday()
+        inside = window.start <= clock < window.end
+    else:
+        # An overnight window belongs to the day it opened on.
+        inside = clock >= window.start or clock < window.end
+        day = (
+            local.isoweekday()
+            if clock >= window.start
+            else (local - dt.timedelta(days=1)).isoweekday()
+        )
+    return inside and (not window.days or day in window.days)
+
+
+def next_opening(moment: dt.datetime, window: CallingWindow, time_zone: str) -> dt.datetime | None:
+    """`moment` if the window is open then, else when it next opens (None: never)."""
+    if in_window(moment, window, time_zone):
+        return moment
+    tz = zone(time_zone)
+    local = moment.astimezone(tz)
+    for offset in range(WINDOW_SEARCH_DAYS + 1):
+        day = local.date() + dt.timedelta(days=offset)
+        opening = dt.datetime.combine(day, window.start or dt.time(0, 0)).replace(tzinfo=tz)
+        if opening > moment and in_window(opening, window, time_zone):
+            return opening
+    return None
+
+
+def next_send_time(
+    now: dt.datetime, *, start_at: dt.datetime | None, window: CallingWindow, time_zone: str
+) -> dt.datetime | None:
+    """When the next call may start: not before start_at, and inside the window."""
+    earliest = max(now, start_at) if start_at else now
+    return next_opening(earliest, window, time_zone)
+
+
+def may_send_now(now: dt.datetime, due: dt.datetime | None) -> bool:
+    return due is not None and (due - now).total_seconds() <= SCHEDULE_LEAD_SECONDS
+
+
+def paycall_schedule(now: dt.datetime, due: dt.datetime | None) -> Schedule | None:
+    """Paycall schedule as a Unix timestamp, or None to dial at once."""
+    if due is None or (due - now).total_seconds() < PAYCALL_MIN_SCHEDULE_SECONDS:
+        return None
+    return Schedule.at(due)
+
+
+def paycall_dial_at(now: dt.datetime, due: dt.datetime | None) -> int | None:
+    """Simple dialer dial_at (Unix time), or None for as soon as it is started."""
+    schedule = paycall_schedule(now, due)
+    return schedule.value if schedule else None
+
+
+def phonon_start_time(now: dt.datetime, due: dt.datetime | None, time_zone: str) -> dt.datetime:
+    """Phonon start-time, in the account's zone; 'now' when the call is due already."""
+    moment = due if due and due > now else now
+    return moment.astimezone(zone(time_zone))
+
+
+def iovox_delay_minutes(now: dt.datetime, due: dt.datetime | None) -> int | None:
+    """iovox delay in whole minutes (rounded up, so never early), or None."""
+    if due is None or due <= now:
+        return None
+    minutes = math.ceil((due - now).total_seconds() / 60)
+    return minutes or None

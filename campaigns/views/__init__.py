@@ -1,0 +1,1 @@
+"""Page views of the campaigns app, one module per resource."""

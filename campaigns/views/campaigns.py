@@ -1,0 +1,255 @@
+"""Campaign pages: the list, the checked creation form, the campaign page with live
+progress, charts and the CDR table, the CSV export, and one page per contact.
+
+Thin views: they read input, call one function from services/analytics/cdr_table and
+render. Partials come from the same templates (django-template-partials).
+"""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from .. import analytics, charts
+from ..callback_urls import status_callback_url, steps_report_url
+from ..cdr_table import export_rows, page, parse_filters
+from ..forms import CampaignForm
+from ..models import Call, Campaign, Cdr
+from ..models.campaigns import CampaignState, DispatchMode, Outcome
+from ..payloads import masked_call_payload
+from ..providers import get_client
+from ..providers.hangup_causes import HANGUP_CAUSES
+from ..services import (
+    CampaignInvalid,
+    TransitionError,
+    cancel_campaign,
+    create_campaign,
+    pause_campaign,
+    resume_campaign,
+    start_campaign,
+)
+
+VIEW = "campaigns.view_campaign"
+ADD = "campaigns.add_campaign"
+RUN = "campaigns.run_campaign"
+LIST_PAGE_SIZE = 50
+ACTIONS = {
+    "start": (start_campaign, "Campaign started."),
+    "pause": (pause_campaign, "Campaign paused."),
+    "resume": (resume_campaign, "Campaign resumed."),
+    "cancel": (cancel_campaign, "Campaign cancelled."),
+}
+AVAILABLE_ACTIONS = {
+    CampaignState.DRAFT: ("start", "cancel"),
+    CampaignState.SCHEDULED: ("pause", "cancel"),
+    CampaignState.RUNNING: ("pause", "cancel"),
+    CampaignState.PAUSED: ("resume", "cancel"),
+}
+POLLING_STATES = (CampaignState.SCHEDULED, CampaignState.RUNNING)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_safe
+def campaign_list(request):
+    campaigns = Campaign.objects.select_related("account", "flow_version__flow")
+    state = request.GET.get("state", "")
+    if state in CampaignState.values:
+        campaigns = campaigns.filter(state=state)
+    return render(
+        request,
+        "campaigns/campaigns/list.html",
+        {
+            "campaigns": campaigns[:LIST_PAGE_SIZE],
+            "states": CampaignState.choices,
+            "state": state,
+            "can_add": request.user.has_perm(ADD),
+        },
+    )
+
+
+@permission_required(ADD, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def campaign_create(request):
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.campaign_settings.public_base_url = request.build_absolute_uri("/")
+        try:
+            campaign = create_campaign(settings=form.campaign_settings, created_by=request.user)
+        except CampaignInvalid as invalid:
+            for name, problems in invalid.errors.items():
+                for problem in problems:
+                    form.add_error(name if name in form.fields else None, problem)
+        else:
+            messages.success(request, f"Campaign {campaign.name} created as a draft.")
+            url = reverse("campaigns:campaign-detail", args=[campaign.pk])
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    status = 422 if request.method == "POST" else 200
+    template = "campaigns/campaigns/create.html"
+    if request.htmx:
+        template += "#campaign-form"
+    return render(request, template, {"form": form}, status=status)
+
+
+def _table_context(request, campaign: Campaign) -> dict:
+    """What the CDR table needs, and nothing more: it must stay fast on a million rows."""
+    filters, errors = parse_filters(request.GET)
+    rows, next_cursor = page(campaign, filters)
+    return {
+        "campaign": campaign,
+        "filters": filters,
+        "filter_errors": errors,
+        "rows": rows,
+        "next_cursor": next_cursor,
+    }
+
+
+def _detail_context(request, campaign: Campaign) -> dict:
+    return {
+        **_table_context(request, campaign),
+        "progress": analytics.progress(campaign),
+        "actions": AVAILABLE_ACTIONS.get(campaign.state, ()) if request.user.has_perm(RUN) else (),
+        "polling": campaign.state in POLLING_STATES,
+        "outcomes": Outcome.choices,
+        "hangup_causes": sorted(HANGUP_CAUSES),
+    }
+
+
+def _campaign(pk: int) -> Campaign:
+    return get_object_or_404(
+        Campaign.objects.select_related("account", "flow_version__flow", "created_by"), pk=pk
+    )
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_safe
+def campaign_detail(request, pk: int):
+    campaign = _campaign(pk)
+    context = _detail_context(request, campaign)
+    context["events"] = campaign.events.select_related("actor")
+    context["webhooks"] = {
+        "Paycall return_address": steps_report_url(campaign),
+        "Phonon / iovox status callback URL": status_callback_url(campaign),
+    }
+    context["is_paycall"] = campaign.mode not in (DispatchMode.PHONON, DispatchMode.IOVOX)
+    return render(request, "campaigns/campaigns/detail.html", context)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_safe
+def campaign_progress(request, pk: int):
+    campaign = _campaign(pk)
+    context = {
+        "campaign": campaign,
+        "progress": analytics.progress(campaign),
+        "polling": campaign.state in POLLING_STATES,
+    }
+    response = render(request, "campaigns/campaigns/detail.html#progress", context)
+    if not context["polling"]:
+        # htmx stops polling on 286: the campaign will not change by itself any more.
+        response.status_code = 286
+    return response
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_safe
+def campaign_charts(request, pk: int):
+    campaign = _campaign(pk)
+    unit, buckets = analytics.calls_over_time(campaign)
+    context = {
+        "campaign": campaign,
+        "outcomes_svg": charts.outcomes_chart(analytics.outcome_counts(campaign)),
+        "time_svg": charts.time_chart(unit, buckets),
+        "funnel_svg": charts.funnel_chart(analytics.key_funnel(campaign)),
+    }
+    return render(request, "campaigns/campaigns/charts.html", context)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_safe
+def cdr_table(request, pk: int):
+    campaign = _campaign(pk)
+    context = _table_context(request, campaign)
+    status = 422 if context["filter_errors"] else 200
+    return render(request, "campaigns/campaigns/detail.html#cdr-table", context, status=status)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_safe
+def cdr_export(request, pk: int):
+    campaign = _campaign(pk)
+    filters, errors = parse_filters(request.GET)
+    if errors:
+        return HttpResponse(
+            "\n".join(f"{k}: {v}" for k, v in errors.items()), status=422, content_type="text/plain"
+        )
+    response = StreamingHttpResponse(export_rows(campaign, filters), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-cdrs.csv"'
+    return response
+
+
+@permission_required(RUN, raise_exception=True)
+@require_POST
+def campaign_action(request, pk: int, action: str):
+    campaign = _campaign(pk)
+    if action not in ACTIONS:
+        return HttpResponse("Unknown action.", status=404)
+    function, done = ACTIONS[action]
+    reason = request.POST.get("reason", "").strip()[:500]
+    try:
+        function(campaign=campaign, actor=request.user, reason=reason)
+    except TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done)
+    url = reverse("campaigns:campaign-detail", args=[campaign.pk])
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@permission_required(VIEW, raise_exception=True)
+@require_safe
+def call_detail(request, pk: int, call_pk: int):
+    campaign = _campaign(pk)
+    call = get_object_or_404(Call.objects.select_related("batch"), campaign=campaign, pk=call_pk)
+    cdr = Cdr.objects.filter(call=call).first()
+    payload = answer = None
+    if call.batch is not None:
+        client = get_client(campaign.account)
+        try:
+            sent = masked_call_payload(call.batch.payload, call, client)
+        finally:
+            client.close()
+        payload = sent if isinstance(sent, str) else json.dumps(sent, indent=2, ensure_ascii=False)
+        answer = json.dumps(call.batch.answer, indent=2, ensure_ascii=False)
+        if not call.provider_ref:
+            # Batched calls keep their provider id in the batch's answer.
+            refs = dict(tuple(pair) for pair in call.batch.answer.get("accepted") or [])
+            call.provider_ref = refs.get(call.idempotency_key, "")
+    return render(
+        request,
+        "campaigns/campaigns/call.html",
+        {
+            "campaign": campaign,
+            "call": call,
+            "cdr": cdr,
+            "payload": payload,
+            "answer": answer,
+            "steps_report": json.dumps(call.steps_report, indent=2, ensure_ascii=False)
+            if call.steps_report
+            else "",
+            "cdr_steps": json.dumps(cdr.steps, indent=2, ensure_ascii=False)
+            if cdr and cdr.steps
+            else "",
+        },
+    )
