@@ -10,48 +10,48 @@ KEY_A = Fernet.generate_key().decode()
 KEY_B = Fernet.generate_key().decode()
 
 
-class Secretive(models.Model):
-    secret = EncryptedTextField(null=True)
-    credentials = EncryptedJSONField(default=dict)
+@pytest.fixture(scope="module")
+def secretive_model():
+    """A throwaway model with encrypted fields, registered only while this module's
+    tests run (a registered model would otherwise show in the migrations check)."""
 
-    class Meta:
-        app_label = "dialer_site"
+    class Secretive(models.Model):
+        secret = EncryptedTextField(null=True)
+        credentials = EncryptedJSONField(default=dict)
 
-    def __str__(self):
-        return f"Secretive {self.pk}"
+        class Meta:
+            app_label = "dialer_site"
 
+        def __str__(self):
+            return f"Secretive {self.pk}"
 
-@pytest.fixture(scope="module", autouse=True)
-def unregister_test_model():
-    # Defining the model registered it; later tests (the migrations check) must not
-    # see it.
-    yield
+    yield Secretive
     del apps.all_models["dialer_site"]["secretive"]
     apps.clear_cache()
 
 
 @pytest.fixture
-def secretive_table(transactional_db):
+def Secretive(secretive_model, transactional_db):  # named like the model it yields
     with connection.schema_editor() as editor:
-        editor.create_model(Secretive)
-    yield
+        editor.create_model(secretive_model)
+    yield secretive_model
     with connection.schema_editor() as editor:
-        editor.delete_model(Secretive)
+        editor.delete_model(secretive_model)
 
 
-def raw_row(pk):
+def raw_row(model, pk):
     with connection.cursor() as cursor:
-        table = Secretive._meta.db_table
+        table = model._meta.db_table
         cursor.execute(f"SELECT secret, credentials FROM {table} WHERE id = %s", [pk])  # noqa: S608
         return cursor.fetchone()
 
 
-def test_values_are_encrypted_at_rest_and_read_back(settings, secretive_table):
+def test_values_are_encrypted_at_rest_and_read_back(settings, Secretive):
     settings.CREDENTIALS_KEYS = [KEY_A]
     row = Secretive.objects.create(
         secret="hunter2", credentials={"username": "u", "password": "p@ss w"}
     )
-    stored_secret, stored_credentials = raw_row(row.pk)
+    stored_secret, stored_credentials = raw_row(Secretive, row.pk)
     assert "hunter2" not in stored_secret and "p@ss" not in stored_credentials
     assert Fernet(KEY_A).decrypt(stored_secret.encode()) == b"hunter2"
     again = Secretive.objects.get(pk=row.pk)
@@ -59,14 +59,14 @@ def test_values_are_encrypted_at_rest_and_read_back(settings, secretive_table):
     assert again.credentials == {"username": "u", "password": "p@ss w"}
 
 
-def test_null_stays_null(settings, secretive_table):
+def test_null_stays_null(settings, Secretive):
     settings.CREDENTIALS_KEYS = [KEY_A]
     row = Secretive.objects.create(secret=None)
-    assert raw_row(row.pk)[0] is None
+    assert raw_row(Secretive, row.pk)[0] is None
     assert Secretive.objects.get(pk=row.pk).secret is None
 
 
-def test_rotation_re_encrypts_with_the_new_first_key(settings, secretive_table):
+def test_rotation_re_encrypts_with_the_new_first_key(settings, Secretive):
     from django.core.management import call_command
 
     settings.CREDENTIALS_KEYS = [KEY_A]
@@ -79,7 +79,7 @@ def test_rotation_re_encrypts_with_the_new_first_key(settings, secretive_table):
     assert again.secret == "rotate me" and again.credentials == {"k": "v"}
 
 
-def test_a_removed_key_gives_a_clear_error(settings, secretive_table):
+def test_a_removed_key_gives_a_clear_error(settings, Secretive):
     settings.CREDENTIALS_KEYS = [KEY_A]
     row = Secretive.objects.create(secret="x")
     settings.CREDENTIALS_KEYS = [KEY_B]
