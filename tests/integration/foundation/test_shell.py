@@ -19,6 +19,8 @@ def test_sign_in_shows_the_shell_with_role(client, viewer):
     assert 'aria-label="Main"' in page and "Viewer" in page
     assert "htmx-2.min.js" in page and 'hx-headers=\'{"x-csrftoken": "' in page
     assert "responseHandling" in page
+    # No template comment or tag leaks into the page as text.
+    assert "{#" not in page and "{%" not in page
 
 
 def test_wrong_password_says_so_beside_the_form(client, viewer):
