@@ -59,55 +59,47 @@ def cdr_csv(rows: int, unique_id: str) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def paycall_campaign_with_calls(name: str) -> Campaign:
+    """A Paycall campaign with ROWS accepted calls."""
+    flow = Flow.objects.create(name=name)
+    version = FlowVersion.objects.create(flow=flow, number=1, definition=MENU_FLOW)
+    account = ProviderAccount.objects.create(
+        kind="paycall", name=name, credentials={"username": "u", "password": "p"}
+    )
+    campaign = Campaign.objects.create(
+        name=name, flow_version=version, account=account, mode="paycall_queue"
+    )
+    table = connection.ops.quote_name(Call._meta.db_table)
+    insert = (
+        f"INSERT INTO {table} (campaign_id, position, idempotency_key, number, "  # noqa: S608
+        "alternate_numbers, cli, dtmf_originator, variables, state, steps_report, "
+        "provider_ref, duplicate_at_provider, error_code, error_message) "
+        "VALUES (%s, %s, %s, %s, '[]', '', '', '{}', %s, '{}', '', %s, '', '')"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            insert,
+            [
+                (campaign.pk, i, f"{campaign.pk}-{i}", f"+9725{i:08d}", CallState.ACCEPTED, False)
+                for i in range(ROWS)
+            ],
+        )
+    return campaign
+
+
 @pytest.fixture(scope="module")
 def million(django_db_setup, django_db_blocker):
-    """A Paycall campaign with 1,000,000 calls, and its CDR file (made once)."""
+    """A Paycall campaign with 1,000,000 calls and their CDRs (made once)."""
     with django_db_blocker.unblock():
-        flow = Flow.objects.create(name="Bench")
-        version = FlowVersion.objects.create(flow=flow, number=1, definition=MENU_FLOW)
-        account = ProviderAccount.objects.create(
-            kind="paycall", name="Bench", credentials={"username": "u", "password": "p"}
-        )
-        campaign = Campaign.objects.create(
-            name="Bench", flow_version=version, account=account, mode="paycall_queue"
-        )
-        table = connection.ops.quote_name(Call._meta.db_table)
-        insert = (
-            f"INSERT INTO {table} (campaign_id, position, idempotency_key, number, "  # noqa: S608
-            "alternate_numbers, cli, dtmf_originator, variables, state, steps_report, "
-            "provider_ref, duplicate_at_provider, error_code, error_message) "
-            "VALUES (%s, %s, %s, %s, '[]', '', '', '{}', %s, '{}', '', %s, '', '')"
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                insert,
-                [
-                    (campaign.pk, i, f"b-{i}", f"+9725{i:08d}", CallState.ACCEPTED, False)
-                    for i in range(ROWS)
-                ],
-            )
-        # Left in place at the end: the test database goes with the session.
-        return campaign, cdr_csv(ROWS, campaign.paycall_unique_id)
-
-
-@pytest.mark.django_db
-def test_ingest_a_million_paycall_cdr_rows(million):
-    campaign, text = million
-    started = time.perf_counter()
-    read = ingest_paycall_cdr_csv(campaign, text)
-    seconds = time.perf_counter() - started
-    print(f"\n[bench] ingest {read:,} Paycall CDR rows: {seconds:.1f} s")
-    assert read == ROWS
-    assert Cdr.objects.filter(campaign=campaign).count() == ROWS
-    assert not Call.objects.filter(campaign=campaign, state=CallState.ACCEPTED).exists()
-    assert seconds <= INGEST_LIMIT_SECONDS
+        campaign = paycall_campaign_with_calls("Bench table")
+        ingest_paycall_cdr_csv(campaign, cdr_csv(ROWS, campaign.paycall_unique_id).encode())
+        # Left in place: the test database goes with the session.
+        return campaign
 
 
 @pytest.mark.django_db
 def test_cdr_table_over_a_million_cdrs(million, admin_client_role):
-    campaign, text = million
-    if not Cdr.objects.filter(campaign=campaign).exists():
-        ingest_paycall_cdr_csv(campaign, text)
+    campaign = million
     table = reverse("campaigns:campaign-cdrs", args=[campaign.pk])
     middle = Cdr.objects.filter(campaign=campaign).order_by("pk")[ROWS // 2].pk
     queries = [
@@ -139,6 +131,22 @@ def test_cdr_table_over_a_million_cdrs(million, admin_client_role):
         print(f"[bench] CDR table {query}: median {statistics.median(runs):.1f} ms")
     print(f"[bench] CDR table over {ROWS:,} CDRs: p95 {p95:.1f} ms")
     assert p95 <= PAGE_P95_LIMIT_MS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ingest_a_million_paycall_cdr_rows():
+    """Committed chunk by chunk, as the CDR task does (no test transaction around it:
+    on PostgreSQL, savepoints inside one long transaction cost more than the rows)."""
+    campaign = paycall_campaign_with_calls("Bench ingest")
+    data = cdr_csv(ROWS, campaign.paycall_unique_id).encode()
+    started = time.perf_counter()
+    read = ingest_paycall_cdr_csv(campaign, data)
+    seconds = time.perf_counter() - started
+    print(f"\n[bench] ingest {read:,} Paycall CDR rows ({connection.vendor}): {seconds:.1f} s")
+    assert read == ROWS
+    assert Cdr.objects.filter(campaign=campaign).count() == ROWS
+    assert not Call.objects.filter(campaign=campaign, state=CallState.ACCEPTED).exists()
+    assert seconds <= INGEST_LIMIT_SECONDS
 
 
 def test_phonon_campaign_of_100000_contacts_dispatched_by_one_worker():
