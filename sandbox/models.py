@@ -174,6 +174,17 @@ class ReceivedRequest(models.Model):
     call_count = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            # The database, not a look-up before the insert, refuses a repeat: two
+            # identical requests racing each other must not both be taken.
+            models.UniqueConstraint(
+                fields=["account", "checksum"],
+                condition=~models.Q(checksum=""),
+                name="sandbox_request_checksum_once",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"{self.endpoint} {self.request_id}"
 

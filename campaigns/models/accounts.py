@@ -52,6 +52,20 @@ def default_base_url(kind: str) -> str:
 
 
 class ProviderAccount(models.Model):
+    # What a person may set on an account, in the form and through the API alike;
+    # credentials are written through their own write-only fields.
+    SETTINGS_FIELDS = (
+        "kind",
+        "name",
+        "base_url",
+        "api_version",
+        "time_zone",
+        "encryption_scheme",
+        "connect_timeout",
+        "read_timeout",
+        "calls_per_second",
+    )
+
     kind = models.CharField(max_length=20, choices=ProviderKind.choices)
     name = models.CharField(max_length=100, unique=True)
     base_url = models.URLField(

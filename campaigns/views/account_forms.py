@@ -88,17 +88,7 @@ class ProviderAccountForm(forms.ModelForm):
 
     class Meta:
         model = ProviderAccount
-        fields = [
-            "kind",
-            "name",
-            "base_url",
-            "api_version",
-            "time_zone",
-            "encryption_scheme",
-            "connect_timeout",
-            "read_timeout",
-            "calls_per_second",
-        ]
+        fields = ProviderAccount.SETTINGS_FIELDS
         help_texts = {
             "encryption_scheme": "The default (AES-ECB) is what Phonon's sample uses; ECB is "
             "weak, so choose CBC or GCM if Phonon agrees to it.",

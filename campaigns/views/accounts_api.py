@@ -50,15 +50,7 @@ class ProviderAccountSerializer(serializers.ModelSerializer):
         model = ProviderAccount
         fields = [
             "id",
-            "kind",
-            "name",
-            "base_url",
-            "api_version",
-            "time_zone",
-            "encryption_scheme",
-            "connect_timeout",
-            "read_timeout",
-            "calls_per_second",
+            *ProviderAccount.SETTINGS_FIELDS,
             "credentials",
             "credentials_stored",
             "last_tested_at",

@@ -8,7 +8,7 @@ import socket
 import time
 import uuid
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
@@ -141,6 +141,10 @@ def insert_ledger_rows(account: SandboxAccount, request_pk: int | None, calls: l
     return call_ids
 
 
+class RepeatedRequest(Exception):
+    """A request with the checksum of one already taken (it may have raced it)."""
+
+
 @transaction.atomic
 def record_calls(
     *,
@@ -153,13 +157,17 @@ def record_calls(
     a simulation sweep of the account runs shortly after the commit."""
     received = None
     if body_checksum is not None:
-        received = ReceivedRequest.objects.create(
-            account=account,
-            endpoint=endpoint,
-            checksum=body_checksum,
-            request_id=new_id(),
-            call_count=len(calls),
-        )
+        try:
+            with transaction.atomic():
+                received = ReceivedRequest.objects.create(
+                    account=account,
+                    endpoint=endpoint,
+                    checksum=body_checksum,
+                    request_id=new_id(),
+                    call_count=len(calls),
+                )
+        except IntegrityError:
+            raise RepeatedRequest from None
     call_ids = insert_ledger_rows(account, received.pk if received else None, calls)
     if call_ids:
         from ..tasks import schedule_sweep

@@ -26,6 +26,7 @@ from flows.schemas import PAYCALL_DIALER_REQUEST, PAYCALL_SIMPLE_DIALER_REQUEST,
 
 from ..models import LedgerCall, PaycallCampaign, PaycallRecording, Provider, SandboxAccount
 from .common import (
+    RepeatedRequest,
     checksum,
     delay_or_timeout,
     finish,
@@ -390,12 +391,17 @@ def start_campaign(request, account, unique_id: str):
     ]
     campaign.started_at = timezone.now()
     campaign.save(update_fields=["started_at"])
-    record_calls(
-        account=account,
-        endpoint="paycall.start_campaign",
-        body_checksum=checksum(unique_id.encode()),
-        calls=calls,
-    )
+    try:
+        record_calls(
+            account=account,
+            endpoint="paycall.start_campaign",
+            body_checksum=checksum(unique_id.encode()),
+            calls=calls,
+        )
+    except RepeatedRequest:
+        raise PaycallError(
+            "ALREADY_STARTED", f"Campaign {unique_id} was started already."
+        ) from None
     return JsonResponse({"status": "ok", "unique_id": unique_id, "calls": len(calls)})
 
 

@@ -22,6 +22,7 @@ from flows.compilers.phonon_encryption import EnvelopeError, decrypt_envelope
 
 from ..models import PhononFlow, Provider, ReceivedRequest, SandboxAccount
 from .common import (
+    RepeatedRequest,
     checksum,
     delay_or_timeout,
     finish,
@@ -188,24 +189,28 @@ def accept(request, payload: dict, endpoint: str) -> JsonResponse:
             )
     if not accepted:
         raise Refusal(failed[0]["api-response-code"], account, failed)
-    received, call_ids = record_calls(
-        account=account,
-        endpoint=endpoint,
-        body_checksum=body_checksum,
-        calls=[
-            {
-                "client_identifier": str(call["client-identifier"]),
-                "number": call["contact-numbers"][0],
-                "variables": {
-                    "flow_id": flow.flow_id,
-                    "contact_numbers": call["contact-numbers"],
-                    "keys": call.get("keys") or [],
-                    "callback_url": call.get("callback-url", ""),
-                },
-            }
-            for call in accepted
-        ],
-    )
+    try:
+        received, call_ids = record_calls(
+            account=account,
+            endpoint=endpoint,
+            body_checksum=body_checksum,
+            calls=[
+                {
+                    "client_identifier": str(call["client-identifier"]),
+                    "number": call["contact-numbers"][0],
+                    "variables": {
+                        "flow_id": flow.flow_id,
+                        "contact_numbers": call["contact-numbers"],
+                        "keys": call.get("keys") or [],
+                        "callback_url": call.get("callback-url", ""),
+                    },
+                }
+                for call in accepted
+            ],
+        )
+    except RepeatedRequest:
+        raise Refusal(201, account) from None
+
     if account.balance_calls is not None:
         account.balance_calls -= len(call_ids)
         account.save(update_fields=["balance_calls"])

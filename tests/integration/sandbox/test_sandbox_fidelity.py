@@ -270,3 +270,28 @@ def test_the_emulator_opens_envelopes_of_every_scheme(
         timeout=10,
     ).json()
     assert answer["api-response-code"] == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_repeated_checksum_is_refused_by_the_database(phonon_sandbox):
+    """Two identical requests that both pass the look-up before either is stored (a
+    race) still reach the ledger once: the second insert is refused."""
+    from sandbox.emulators.common import RepeatedRequest, record_calls
+
+    call = {"client_identifier": "c-1", "number": "972500000001", "variables": {}}
+    record_calls(account=phonon_sandbox, endpoint="phonon", calls=[call], body_checksum="x" * 64)
+
+    with pytest.raises(RepeatedRequest):
+        record_calls(
+            account=phonon_sandbox, endpoint="phonon", calls=[call], body_checksum="x" * 64
+        )
+
+    assert LedgerCall.objects.filter(account=phonon_sandbox).count() == 1
+    # Requests without a checksum (iovox) are never taken for repeats.
+    record_calls(
+        account=phonon_sandbox, endpoint="iovox", calls=[{**call, "client_identifier": "c-2"}]
+    )
+    record_calls(
+        account=phonon_sandbox, endpoint="iovox", calls=[{**call, "client_identifier": "c-3"}]
+    )
+    assert LedgerCall.objects.filter(account=phonon_sandbox).count() == 3
