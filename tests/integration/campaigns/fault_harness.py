@@ -246,7 +246,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=500, help="calls per Phonon request")
     parser.add_argument(
-        "--lease-margin", type=float, default=25, help="seconds a request may take at the sandbox"
+        "--lease-margin", type=float, default=10, help="seconds a request may take at the sandbox"
     )
     parser.add_argument("--error-rate", type=float, default=0.20)
     parser.add_argument("--timeout-rate", type=float, default=0.05)
