@@ -237,7 +237,7 @@ def _seconds(value: str, line: int, column: str) -> int:
 class _Staging:
     """Temporary tables that carry a CDR file into the CDR table.
 
-    Each file row is staged with only what varies (11 short values); one INSERT ...
+    Each file row is staged with only what varies (12 short values); one INSERT ...
     SELECT per chunk then joins it to the few distinct hangup causes and steps cells
     of the file. Binding twenty parameters per row from Python, a long steps JSON
     among them, cost more than SQLite's whole insert; staged, a million rows take
@@ -245,35 +245,35 @@ class _Staging:
     """
 
     STAGE, CAUSES, STEPS = "cdr_ingest_stage", "cdr_ingest_causes", "cdr_ingest_steps"
+    # Column, type; "moment" is a time: timestamptz on PostgreSQL, ISO text on SQLite.
     STAGE_COLUMNS = (
-        "line",
-        "call_id",
-        "cli",
-        "phone_number",
-        "start_time",
-        "answer_time",
-        "hangup_time",
-        "duration",
-        "billsec",
-        "hangup_cause",
-        "provider_campaign_id",
-        "steps_id",
+        ("line", "integer"),
+        ("call_id", "bigint"),
+        ("cli", "text"),
+        ("phone_number", "text"),
+        ("start_time", "moment"),
+        ("answer_time", "moment"),
+        ("hangup_time", "moment"),
+        ("duration", "integer"),
+        ("billsec", "integer"),
+        ("hangup_cause", "text"),
+        ("provider_campaign_id", "text"),
+        ("steps_id", "integer"),
     )
 
     def __init__(self, campaign: Campaign):
         self.postgres = connection.vendor == "postgresql"
         moment, json = ("timestamptz", "jsonb") if self.postgres else ("text", "text")
+        self.stage_columns = ", ".join(name for name, _ in self.STAGE_COLUMNS)
         self.tables = {
-            self.STAGE: (
-                "line integer, call_id bigint, cli text, phone_number text, "
-                f"start_time {moment}, answer_time {moment}, hangup_time {moment}, "
-                "duration integer, billsec integer, hangup_cause text, "
-                "provider_campaign_id text, steps_id integer"
+            self.STAGE: ", ".join(
+                f"{name} {moment if kind == 'moment' else kind}"
+                for name, kind in self.STAGE_COLUMNS
             ),
             self.CAUSES: "name text PRIMARY KEY, q850 integer, description text, outcome text",
             self.STEPS: f"id integer PRIMARY KEY, steps {json}, keys text, remove boolean",
         }
-        self.causes: dict[str, tuple] = {}  # cause text -> its row, once staged
+        self.causes: set[str] = set()  # the cause texts staged
         self.steps: dict[str, int] = {}  # steps cell -> its id
         self.removals: dict[int, bool] = {}  # steps id -> whether it marks "remove"
         self.new_causes: list[tuple] = []
@@ -366,8 +366,8 @@ class _Staging:
                 cursor.executemany(self.insert_sql(self.STEPS, 4), self.new_steps)
                 self.new_steps.clear()
             if self.postgres:
-                columns = ", ".join(self.STAGE_COLUMNS)
-                with cursor.cursor.copy(f"COPY {self.STAGE} ({columns}) FROM STDIN") as copy:
+                copy_sql = f"COPY {self.STAGE} ({self.stage_columns}) FROM STDIN"
+                with cursor.cursor.copy(copy_sql) as copy:
                     for row in rows:
                         copy.write_row(row)
             else:
@@ -396,12 +396,11 @@ class _Staging:
             for pk, values in updates:
                 Cdr.objects.filter(pk=pk, source="steps_report").update(**values)
 
-    def cause(self, text: str) -> tuple:
-        """(q850, description, outcome) of a hangup cause, staged once per file."""
+    def add_cause(self, text: str) -> None:
+        """Stage a hangup cause with its Q.850 number, words and outcome."""
         cause = describe(text)
-        found = self.causes[text] = (cause.q850, cause.description[:300], cause.outcome)
-        self.new_causes.append((text, *found))
-        return found
+        self.causes.add(text)
+        self.new_causes.append((text, cause.q850, cause.description[:300], cause.outcome))
 
     def steps_id(self, text: str, line: int) -> int:
         """The id of a steps cell; the same few key combinations repeat across a
@@ -485,7 +484,7 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
             number = ("+" + bare)[:32] if bare else ""
             cause = row[i_cause].strip()[:40]
             if cause not in causes:
-                staging.cause(cause)
+                staging.add_cause(cause)
             cell = row[i_steps]
             steps_id = steps.get(cell) or staging.steps_id(cell, line)
             cell = row[i_start]
