@@ -372,11 +372,15 @@ def upload_phones(request, account, unique_id: str):
     return JsonResponse({"status": "ok", "unique_id": unique_id, "count": len(numbers)})
 
 
+def already_started(unique_id: str) -> PaycallError:
+    return PaycallError("ALREADY_STARTED", f"Campaign {unique_id} was started already.")
+
+
 @endpoint("POST")
 def start_campaign(request, account, unique_id: str):
     campaign = campaign_of(account, unique_id)
     if campaign.started_at:
-        raise PaycallError("ALREADY_STARTED", f"Campaign {unique_id} was started already.")
+        raise already_started(unique_id)
     if not campaign.numbers:
         raise PaycallError("NO_NUMBERS", "Upload phone numbers before starting this campaign.")
     default_cli = campaign.request.get("cli") or campaign.request.get("cid_a") or ""
@@ -399,9 +403,7 @@ def start_campaign(request, account, unique_id: str):
             calls=calls,
         )
     except RepeatedRequest:
-        raise PaycallError(
-            "ALREADY_STARTED", f"Campaign {unique_id} was started already."
-        ) from None
+        raise already_started(unique_id) from None
     return JsonResponse({"status": "ok", "unique_id": unique_id, "calls": len(calls)})
 
 
