@@ -6,10 +6,12 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+
+from dialer_site.htmx import redirect_after_post
 
 from . import columns, services
 from .forms import PhoneListUploadForm, mapping_from_post
@@ -39,14 +41,6 @@ def permission_for(read: str, write: str | None = None):
     return decorator
 
 
-def _redirect(request, url: str) -> HttpResponse:
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
-
-
 @permission_for(READ)
 def phone_list_index(request):
     lists = PhoneList.objects.select_related("created_by")[:200]
@@ -73,7 +67,9 @@ def upload(request):
             except FileRefused as refusal:
                 form.add_error("file", str(refusal))
             else:
-                return _redirect(request, reverse("phonelists:detail", args=[phone_list.pk]))
+                return redirect_after_post(
+                    request, reverse("phonelists:detail", args=[phone_list.pk])
+                )
         template = (
             "phonelists/upload.html#upload-form" if request.htmx else "phonelists/upload.html"
         )
@@ -136,7 +132,7 @@ def mapping(request, pk: int):
         context = _detail_context(request, phone_list, mapping_errors=invalid.errors)
         context["mapping_rows"] = _mapping_rows(phone_list, chosen)
         return render(request, "phonelists/detail.html#status", context, status=422)
-    return _redirect(request, reverse("phonelists:detail", args=[pk]))
+    return redirect_after_post(request, reverse("phonelists:detail", args=[pk]))
 
 
 @require_POST
@@ -144,7 +140,7 @@ def mapping(request, pk: int):
 def cancel(request, pk: int):
     phone_list = get_object_or_404(PhoneList, pk=pk)
     services.cancel_import(phone_list=phone_list)
-    return _redirect(request, reverse("phonelists:detail", args=[pk]))
+    return redirect_after_post(request, reverse("phonelists:detail", args=[pk]))
 
 
 @require_POST
@@ -155,8 +151,8 @@ def delete(request, pk: int):
         services.delete_phone_list(phone_list=phone_list)
     except services.ListBusy as busy:
         messages.error(request, str(busy))
-        return _redirect(request, reverse("phonelists:detail", args=[pk]))
-    return _redirect(request, reverse("phonelists:list"))
+        return redirect_after_post(request, reverse("phonelists:detail", args=[pk]))
+    return redirect_after_post(request, reverse("phonelists:list"))
 
 
 def rejected_response(phone_list: PhoneList) -> FileResponse:

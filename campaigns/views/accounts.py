@@ -8,7 +8,8 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
+
+from dialer_site.htmx import redirect_after_post
 
 from ..models import ProviderAccount
 from ..providers import ProviderError, get_client
@@ -33,9 +34,7 @@ def _edit(request, account: ProviderAccount | None):
         if form.is_valid():
             saved = form.save()
             messages.success(request, f"Saved {saved.name}. Its credentials are stored encrypted.")
-            if request.htmx:
-                return HttpResponseClientRedirect(reverse("campaigns:account-list"))
-            return redirect("campaigns:account-list")
+            return redirect_after_post(request, reverse("campaigns:account-list"))
         if request.htmx:
             return render(request, f"{FORM_TEMPLATE}#account-form", {"form": form}, status=422)
         return render(request, FORM_TEMPLATE, {"form": form, "account": account}, status=422)

@@ -10,9 +10,11 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from dialer_site.htmx import redirect_after_post
 
 from .. import analytics, charts
 from ..callback_urls import status_callback_url, steps_report_url
@@ -85,12 +87,9 @@ def campaign_create(request):
                     form.add_error(name if name in form.fields else None, problem)
         else:
             messages.success(request, f"Campaign {campaign.name} created as a draft.")
-            url = reverse("campaigns:campaign-detail", args=[campaign.pk])
-            if request.htmx:
-                response = HttpResponse(status=204)
-                response["HX-Redirect"] = url
-                return response
-            return redirect(url)
+            return redirect_after_post(
+                request, reverse("campaigns:campaign-detail", args=[campaign.pk])
+            )
     status = 422 if request.method == "POST" else 200
     template = "campaigns/campaigns/create.html"
     if request.htmx:
@@ -209,12 +208,7 @@ def campaign_action(request, pk: int, action: str):
         messages.error(request, str(error))
     else:
         messages.success(request, done)
-    url = reverse("campaigns:campaign-detail", args=[campaign.pk])
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return redirect_after_post(request, reverse("campaigns:campaign-detail", args=[campaign.pk]))
 
 
 @permission_required(VIEW, raise_exception=True)
