@@ -1,6 +1,29 @@
-"""API access: a login and the model permission for what the request does."""
+"""Access: a login and the model permission for what the request does, for the API
+(ModelPermissions) and for page views (permission_for)."""
 
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
 from rest_framework.permissions import DjangoModelPermissions
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def permission_for(read: str, write: str | None = None):
+    """GET needs `read`; any other method needs `write` (403 for signed-in users
+    without it; the login middleware already sent anonymous users to sign in)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            needed = read if request.method in SAFE_METHODS else write
+            if needed is None or not request.user.has_perm(needed):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 class ModelPermissions(DjangoModelPermissions):

@@ -5,11 +5,12 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from dialer_site.permissions import permission_for
+
 from . import services
 from .forms import DoNotCallForm, DoNotCallUploadForm
 from .models import DoNotCall
 from .reading import FileRefused
-from .views import permission_for
 
 READ = "phonelists.view_donotcall"
 ADD = "phonelists.add_donotcall"

@@ -1,10 +1,8 @@
 """Phone list pages: the lists, upload, column mapping, import progress and report."""
 
 import os
-from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
@@ -12,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dialer_site.htmx import redirect_after_post
+from dialer_site.permissions import permission_for
 
 from . import columns, services
 from .forms import PhoneListUploadForm, mapping_from_post
@@ -22,23 +21,6 @@ READ = "phonelists.view_phonelist"
 ADD = "phonelists.add_phonelist"
 CHANGE = "phonelists.change_phonelist"
 DELETE = "phonelists.delete_phonelist"
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def permission_for(read: str, write: str | None = None):
-    """GET needs `read`, other methods `write`; 403 for signed-in users without it."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            needed = read if request.method in SAFE_METHODS else write
-            if needed is None or not request.user.has_perm(needed):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 @permission_for(READ)

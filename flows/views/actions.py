@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from dialer_site.permissions import permission_for
+
 from .. import editing
 from ..definition import definition_from_flow
 from ..forms import PHONE_RE, ActionForm
@@ -16,7 +18,6 @@ from .common import (
     findings_of,
     flow_or_404,
     offset_of,
-    permission_for,
     recording_names,
     run_form_edit,
 )

@@ -5,9 +5,8 @@ and the revision swapped out of band."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -22,24 +21,6 @@ from ..lint import lint
 from ..models import Flow, Recording
 
 EDITOR = "flows/editor.html"
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
-
-
-def permission_for(read: str, write: str | None = None):
-    """GET needs `read`; any other method needs `write` (403 for signed-in users
-    without it; the login middleware already sent anonymous users to sign in)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            needed = read if request.method in SAFE_METHODS else write
-            if needed is None or not request.user.has_perm(needed):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def can_edit(user) -> bool:

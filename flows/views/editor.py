@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from dialer_site.permissions import permission_for
+
 from .. import editing
 from ..definition import definition_from_flow, split_definition
 from ..forms import SettingsForm, VariableForm
@@ -13,7 +15,6 @@ from .common import (
     editor_context,
     error_messages,
     flow_or_404,
-    permission_for,
     render_update,
     run_edit,
 )

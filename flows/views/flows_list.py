@@ -13,13 +13,15 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from dialer_site.permissions import permission_for
+
 from .. import services
 from ..compilers import CompileError, Contact, PaycallOptions, Schedule
 from ..compilers.paycall import compile_dialer
 from ..definition import definition_from_flow, split_definition
 from ..forms import FlowCreateForm, FlowImportForm, PaycallExportForm
 from ..models import Flow
-from .common import flow_or_404, permission_for
+from .common import flow_or_404
 
 READ = "flows.view_flow"
 PAGE_SIZE = 100

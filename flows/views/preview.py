@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from dialer_site.permissions import permission_for
+
 from ..compile_preview import SAMPLE_NUMBER
 from ..compilers import (
     CompileError,
@@ -26,7 +28,7 @@ from ..compilers.paycall_simple import compile_simple_dialer, message_shape_find
 from ..compilers.phonon import compile_phonon_request
 from ..definition import definition_from_flow, split_definition
 from ..findings import has_errors
-from .common import flow_or_404, permission_for
+from .common import flow_or_404
 from .editor import tab_page
 from .highlight import highlight_json, highlight_xml
 

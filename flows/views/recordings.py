@@ -9,10 +9,11 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from dialer_site.permissions import permission_for
+
 from .. import services
 from ..forms import RecordingRenameForm, RecordingUploadForm
 from ..models import Recording
-from .common import permission_for
 
 READ = "flows.view_recording"
 CONTENT_TYPES = {Recording.Format.WAV: "audio/wav", Recording.Format.MP3: "audio/mpeg"}

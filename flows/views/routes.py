@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.views.decorators.http import require_POST
 
+from dialer_site.permissions import permission_for
+
 from .. import editing
 from ..forms import RouteForm
-from .common import flow_or_404, offset_of, permission_for, run_form_edit
+from .common import flow_or_404, offset_of, run_form_edit
 from .steps import READ, WRITE, routes_edit, step_update
 
 # A route change also changes the accepted keys, so the keypad is swapped too.

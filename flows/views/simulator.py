@@ -13,11 +13,13 @@ import json
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from dialer_site.permissions import permission_for
+
 from ..canonical import DTMF_KEY_CHARS
 from ..definition import definition_from_flow, split_definition
 from ..editing import steps_of
 from ..simulator import CALLER_HANGS_UP, TIMEOUT, simulate
-from .common import flow_or_404, permission_for
+from .common import flow_or_404
 from .editor import tab_page
 from .highlight import highlight_json
 from .preview import variable_values

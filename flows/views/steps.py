@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.views.decorators.http import require_POST
 
+from dialer_site.permissions import permission_for
+
 from .. import editing
 from ..canonical import PLACEHOLDER_RE, KeyRange, parse_key
 from ..definition import definition_from_flow
@@ -14,7 +16,6 @@ from .common import (
     error_messages,
     findings_of,
     flow_or_404,
-    permission_for,
     recording_names,
     render_update,
     run_edit,

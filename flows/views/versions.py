@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
+from dialer_site.permissions import permission_for
+
 from .. import services
 from ..definition import definition_from_flow, split_definition
 from ..diff import describe_changes
 from ..forms import PublishForm
 from ..models import FlowVersion
-from .common import conflict_response, flow_or_404, permission_for, revision_of
+from .common import conflict_response, flow_or_404, revision_of
 from .editor import tab_page
 from .steps import READ, WRITE
 
