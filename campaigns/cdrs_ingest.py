@@ -23,13 +23,12 @@ from django.db import (
 )
 from django.utils import timezone
 
+from campaigns.models import Call, Campaign, Cdr, DispatchBatch
+from campaigns.models.campaigns import BatchState, CallState, Outcome
 from phonelists.services import add_do_not_call
-
-from .models import Call, Campaign, Cdr, DispatchBatch
-from .models.campaigns import BatchState, CallState, Outcome
-from .providers.callbacks import CallbackEvent
-from .providers.cdrs import PAYCALL_CDR_COLUMNS, CdrFormatError
-from .providers.hangup_causes import describe
+from providers.callbacks import CallbackEvent
+from providers.hangup_causes import describe
+from providers.paycall.cdrs import PAYCALL_CDR_COLUMNS, CdrFormatError
 
 INGEST_CHUNK = 5000
 OPEN_CALL_STATES = (CallState.SENDING, CallState.ACCEPTED)

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from campaigns.models.accounts import ProviderAccount, ProviderKind
+from campaigns.models.campaigns import DispatchMode
+from campaigns.scheduling import CallingWindow, window_problems, zone
 from flows.canonical import variable_defaults, variable_names
-from flows.compilers.paycall_simple import has_message_shape
-
-from .models.accounts import ProviderAccount, ProviderKind
-from .models.campaigns import DispatchMode
-from .scheduling import CallingWindow, window_problems, zone
+from providers.paycall.simple_dialer import has_message_shape
 
 MAX_RETRIES_LIMIT = 10000
 MAX_RING_TIMEOUT_SECONDS = 300

@@ -15,18 +15,17 @@ import requests
 from django.core.files.base import ContentFile
 from django.test import Client
 
+from campaigns.cdrs_ingest import ingest_paycall_cdr_csv
+from campaigns.checks import CampaignSettings
+from campaigns.dispatch import dispatch_finished, dispatch_round
+from campaigns.models import Campaign, ProviderAccount
+from campaigns.models.campaigns import CampaignState
+from campaigns.services import create_campaign, start_campaign, transition
+from campaigns.tasks import cdr_file
 from flows.models import FlowVersion
 from phonelists import services as phonelists
 from phonelists.models import PhoneList
-
-from .cdrs_ingest import ingest_paycall_cdr_csv
-from .checks import CampaignSettings
-from .dispatch import dispatch_finished, dispatch_round
-from .models import Campaign, ProviderAccount
-from .models.campaigns import CampaignState
-from .providers import get_client
-from .services import create_campaign, start_campaign, transition
-from .tasks import cdr_file
+from providers import get_client
 
 DEMO_CAMPAIGN = "Demo: foo/bar IVR to 200 contacts"
 DEMO_LIST = "Demo: campaign contacts"

@@ -27,12 +27,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Call, Campaign, DispatchBatch
-from .models.campaigns import BatchState, CallState, CampaignState, DispatchMode
-from .payloads import build_batch_payload, calls_of_answer, replayable, send_payload
-from .providers import ProviderError, SendResult, get_client
-from .scheduling import CallingWindow, may_send_now, next_send_time
-from .services import TransitionError, transition
+from campaigns.models import Call, Campaign, DispatchBatch
+from campaigns.models.campaigns import BatchState, CallState, CampaignState, DispatchMode
+from campaigns.payloads import build_batch_payload, calls_of_answer, replayable, send_payload
+from campaigns.scheduling import CallingWindow, may_send_now, next_send_time
+from campaigns.services import TransitionError, transition
+from providers import ProviderError, SendResult, get_client
 
 logger = logging.getLogger(__name__)
 
@@ -354,7 +354,7 @@ def dispatch_finished(campaign: Campaign) -> bool:
 
 
 def start_if_due(campaign: Campaign, now: dt.datetime) -> Campaign:
-    from .scheduling import SCHEDULE_LEAD_SECONDS
+    from campaigns.scheduling import SCHEDULE_LEAD_SECONDS
 
     lead = dt.timedelta(seconds=SCHEDULE_LEAD_SECONDS)
     if campaign.state == CampaignState.SCHEDULED and (
@@ -384,7 +384,7 @@ def dispatch_round(
     if campaign.state != CampaignState.RUNNING:
         return RoundReport(stop=True)
     if campaign.mode not in SENDING_MODES:
-        from .paycall_queue import queue_round
+        from campaigns.paycall_queue import queue_round
 
         return queue_round(campaign, client=client, now=now)
     reclaim_stale(campaign, now)

@@ -16,13 +16,7 @@ import secrets
 
 from django.db import transaction
 
-from flows.canonical import steps as flow_steps
-from flows.compilers import PaycallSimpleOptions
-from flows.compilers.paycall import compile_dialer
-from flows.compilers.paycall_simple import compile_simple_dialer
-from flows.models import Recording
-
-from .dispatch import (
+from campaigns.dispatch import (
     RoundReport,
     backoff,
     lease_seconds,
@@ -31,13 +25,23 @@ from .dispatch import (
     replay_delay,
     window_of,
 )
-from .models import Call, Campaign, DispatchBatch
-from .models.campaigns import BatchState, CallState, CampaignState, DispatchMode, PaycallStage
-from .payloads import paycall_options
-from .providers import ProviderError, get_client
-from .providers.base import Upload
-from .providers.paycall import phone_list_upload, recording_upload
-from .scheduling import paycall_dial_at
+from campaigns.models import Call, Campaign, DispatchBatch
+from campaigns.models.campaigns import (
+    BatchState,
+    CallState,
+    CampaignState,
+    DispatchMode,
+    PaycallStage,
+)
+from campaigns.payloads import paycall_options
+from campaigns.scheduling import paycall_dial_at
+from flows.canonical import steps as flow_steps
+from flows.models import Recording
+from providers import ProviderError, get_client
+from providers.base import Upload
+from providers.paycall.client import phone_list_upload, recording_upload
+from providers.paycall.dialer import compile_dialer
+from providers.paycall.simple_dialer import PaycallSimpleOptions, compile_simple_dialer
 
 NEXT_STAGE = {
     PaycallStage.NOT_STARTED: PaycallStage.RECORDINGS_UPLOADED,
@@ -191,7 +195,7 @@ def record_stage(campaign, batch, token, reached: str | None, answer, error, now
             Call.objects.filter(campaign=campaign, state=CallState.PENDING).update(
                 state=CallState.FAILED, error_code=error.name, error_message=error.message
             )
-            from .services import transition
+            from campaigns.services import transition
 
             transition(
                 campaign=campaign,

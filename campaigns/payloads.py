@@ -7,14 +7,13 @@ import datetime as dt
 
 from lxml import etree
 
-from flows.compilers import Contact, PaycallOptions, resolve_variables
-from flows.compilers.dtmf import DtmfSequence
-from flows.compilers.paycall import compile_dialer
-
-from .callback_urls import steps_report_url
-from .models.campaigns import DispatchMode
-from .providers import CallOutcome, ProviderError, SendResult
-from .scheduling import iovox_delay_minutes, paycall_schedule, phonon_start_time
+from campaigns.callback_urls import steps_report_url
+from campaigns.models.campaigns import DispatchMode
+from campaigns.scheduling import iovox_delay_minutes, paycall_schedule, phonon_start_time
+from flows.dtmf import DtmfSequence
+from providers import CallOutcome, ProviderError, SendResult
+from providers.building import Contact, resolve_variables
+from providers.paycall.dialer import PaycallOptions, compile_dialer
 
 # The iovox call variable that carries our idempotency key to the Calling Rules.
 IOVOX_KEY_VARIABLE = "dialer_call_id"

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flows.compilers import Schedule
+from providers.building import Schedule
 
 # Calls are handed to the provider at most this long before they are due, so that
 # pause and cancel still stop them; within it the provider's own scheduling waits.

@@ -18,14 +18,14 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from .cdrs_ingest import ingest_paycall_cdr_csv
-from .dispatch import dispatch_finished, dispatch_round
-from .models import Call, Campaign
-from .models.campaigns import CallState, CampaignState, DispatchMode
-from .providers import ProviderError, get_client
-from .providers.cdrs import CdrFormatError
-from .providers.paycall import API_PREFIX as PAYCALL_API
-from .services import TransitionError, transition
+from campaigns.cdrs_ingest import ingest_paycall_cdr_csv
+from campaigns.dispatch import dispatch_finished, dispatch_round
+from campaigns.models import Call, Campaign
+from campaigns.models.campaigns import CallState, CampaignState, DispatchMode
+from campaigns.services import TransitionError, transition
+from providers import ProviderError, get_client
+from providers.paycall.cdrs import CdrFormatError
+from providers.paycall.client import API_PREFIX as PAYCALL_API
 
 logger = logging.getLogger(__name__)
 

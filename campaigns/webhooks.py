@@ -1,7 +1,7 @@
 """Provider-facing endpoints: Paycall's steps report (return_address) and the status
 callbacks of Phonon and iovox. No login: the campaign's secret token in the URL,
 compared in constant time, is the authentication (plus the signature of status
-callbacks, checked by campaigns.providers.callbacks).
+callbacks, checked by providers.callbacks).
 """
 
 import logging
@@ -12,12 +12,12 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .cdrs_ingest import ingest_status_callback, ingest_steps_report
-from .models import Campaign
-from .providers import ProviderError
-from .providers.callbacks import parse_status_callback
-from .providers.paycall import PaycallClient
-from .tasks import complete_if_settled
+from campaigns.cdrs_ingest import ingest_status_callback, ingest_steps_report
+from campaigns.models import Campaign
+from campaigns.tasks import complete_if_settled
+from providers import ProviderError
+from providers.callbacks import parse_status_callback
+from providers.paycall.client import PaycallClient
 
 logger = logging.getLogger(__name__)
 

@@ -23,12 +23,10 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from . import services
-from .compile_preview import compile_preview
-from .compilers import CompileError
-from .definition import definition_from_flow, read_flow
-from .models import Action, Flow, FlowVersion, Recording, Variable
-from .serializers import (
+from flows import services
+from flows.definition import definition_from_flow, read_flow
+from flows.models import Action, Flow, FlowVersion, Recording, Variable
+from flows.serializers import (
     EXPORT_FORMATS,
     CompileRequestSerializer,
     CompileResultSerializer,
@@ -53,7 +51,9 @@ from .serializers import (
     ValidationResultSerializer,
     VariableSerializer,
 )
-from .simulator import simulate
+from flows.simulator import simulate
+from providers.building import CompileError
+from providers.preview import compile_preview
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 CONFLICT = OpenApiResponse(description="The draft moved on, or the object is in use.")

@@ -32,6 +32,7 @@ Everything here is pure: no Django, no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -186,6 +187,25 @@ def variable_defaults(definition: dict) -> dict[str, str]:
     }
 
 
+def variable_values(
+    definition: dict, values: Mapping[str, object] | None
+) -> tuple[dict[str, str], list[str]]:
+    """The value of every declared variable (the contact's, else the default), and
+    the names that have neither."""
+    values = values or {}
+    defaults = variable_defaults(definition)
+    out: dict[str, str] = {}
+    missing: list[str] = []
+    for name in variable_names(definition):
+        if values.get(name) is not None:
+            out[name] = str(values[name])
+        elif name in defaults:
+            out[name] = defaults[name]
+        else:
+            missing.append(name)
+    return out, missing
+
+
 @dataclass(frozen=True, slots=True)
 class KeyRange:
     """A route key given as ``{"min": "10", "max": "12"}`` (both inclusive)."""
@@ -242,7 +262,7 @@ def placeholders_in(text: Any) -> tuple[str, ...]:
 @lru_cache(maxsize=4096)
 def _placeholders(text: str) -> tuple[str, ...]:
     # Cached: flows repeat the same texts across steps, and lint and the
-    # compilers ask for every text's placeholders.
+    # provider builders ask for every text's placeholders.
     return tuple(dict.fromkeys(m.group(1) for m in PLACEHOLDER_RE.finditer(text)))
 
 

@@ -13,7 +13,7 @@ and `save_definition` takes is the canonical one with those on top:
      "variables": [{"name": "first_name", "label": "First name", ...}]}
 
 `split_definition` separates the two: the strict canonical definition (what the
-schema, lint, the compilers and published versions see) and the metadata.
+schema, lint, the provider builders and published versions see) and the metadata.
 
 The public API: `read_flow` / `definition_from_flow` read a draft in four queries
 whatever its size (plain `.values()` rows, no model instances); `save_definition`
@@ -29,8 +29,8 @@ from collections import defaultdict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .canonical import SCHEMA_VERSION, STEP_FIELDS
-from .models import Action, ActionsForm, Flow, Route, Step, Variable
+from flows.canonical import SCHEMA_VERSION, STEP_FIELDS
+from flows.models import Action, ActionsForm, Flow, Route, Step, Variable
 
 # Step fields held in a column of the same name (all but step_id and actions).
 STEP_COLUMNS = tuple(field for field in STEP_FIELDS if field not in ("step_id", "actions"))

@@ -26,27 +26,14 @@ from typing import Any, Literal
 
 from lxml import etree
 
-from flows.canonical import (
-    ACTION_PARAMS,
-    FALSE,
-    STEP_FIELDS,
-    new_definition,
-    normalize,
-)
-from flows.compilers import (
-    Contact,
-    IovoxOptions,
-    PaycallOptions,
-    PaycallSimpleOptions,
-    PhononOptions,
-    Schedule,
-)
-from flows.compilers.dtmf import DtmfSequence, invalid_paycall_chars
-from flows.compilers.iovox import parse_call_destination
-from flows.compilers.paycall import compile_dialer, compile_ivr
-from flows.compilers.paycall_simple import compile_simple_dialer
-from flows.compilers.phonon import KEY_PREFIX, parse_start_time
+from flows.canonical import ACTION_PARAMS, FALSE, STEP_FIELDS, new_definition, normalize
+from flows.dtmf import DtmfSequence, invalid_paycall_chars
 from flows.findings import ERROR, INFO, WARNING, Finding
+from providers.building import Contact, Schedule
+from providers.iovox.builder import IovoxOptions, parse_call_destination
+from providers.paycall.dialer import PaycallOptions, compile_dialer, compile_ivr
+from providers.paycall.simple_dialer import PaycallSimpleOptions, compile_simple_dialer
+from providers.phonon.builder import KEY_PREFIX, PhononOptions, parse_start_time
 
 Kind = Literal["dialer", "ivr", "steps", "simple_dialer"]
 

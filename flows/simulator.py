@@ -42,8 +42,8 @@ from flows.canonical import (
     route_actions,
     step_ids,
     steps,
+    variable_values,
 )
-from flows.compilers import resolve_variables
 
 TIMEOUT = None
 CALLER_HANGS_UP = "hangup"
@@ -122,7 +122,7 @@ def simulate(
     run = _Run(
         definition,
         list(inputs),
-        resolve_variables(definition, variables, required=False),
+        variable_values(definition, variables)[0],
         PAYCALL_DEFAULTS["max_retries"] if max_retries is None else max_retries,
         unique_id,
     )

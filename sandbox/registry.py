@@ -5,9 +5,8 @@ Used by the demo loader and by tests; each function is idempotent on its natural
 
 from django.db import transaction
 
-from flows.compilers.phonon_encryption import DEFAULT_SCHEME, generate_key_pair
-
-from .models import IovoxLink, PhononFlow, Provider, SandboxAccount
+from providers.phonon.encryption import DEFAULT_SCHEME, generate_key_pair
+from sandbox.models import IovoxLink, PhononFlow, Provider, SandboxAccount
 
 
 def paycall_account(*, name: str, username: str, password: str, **knobs) -> SandboxAccount:
@@ -75,7 +74,7 @@ def iovox_account(
 def public_key_of(account: SandboxAccount) -> str:
     from cryptography.hazmat.primitives import serialization
 
-    from flows.compilers.phonon_encryption import load_private_key
+    from providers.phonon.encryption import load_private_key
 
     key = load_private_key(account.private_key_pem)
     return (

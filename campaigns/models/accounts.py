@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from dialer_site.fields import EncryptedJSONField
-from flows.compilers.phonon_encryption import DEFAULT_SCHEME, SCHEME_CHOICES
+from providers.phonon.encryption import DEFAULT_SCHEME, SCHEME_CHOICES
 
 
 class ProviderKind(models.TextChoices):

@@ -11,7 +11,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from .accounts import ProviderAccount
+from campaigns.models.accounts import ProviderAccount
 
 
 class CampaignState(models.TextChoices):

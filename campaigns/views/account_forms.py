@@ -9,10 +9,9 @@ import zoneinfo
 
 from django import forms
 
-from flows.compilers.phonon_encryption import EnvelopeError, load_public_key
-
-from ..models import ProviderAccount
-from ..models.accounts import CREDENTIAL_FIELDS, ProviderKind
+from campaigns.models import ProviderAccount
+from campaigns.models.accounts import CREDENTIAL_FIELDS, ProviderKind
+from providers.phonon.encryption import EnvelopeError, load_public_key
 
 FLOW_ID_RE = re.compile(r"^[A-Za-z0-9]{8}$")
 SECURITY_ID_RE = re.compile(r"^[A-Za-z0-9]{64}$")

@@ -9,11 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from campaigns.models import ProviderAccount
+from campaigns.views.account_forms import ProviderAccountForm
 from dialer_site.htmx import redirect_after_post
-
-from ..models import ProviderAccount
-from ..providers import ProviderError, get_client
-from .account_forms import ProviderAccountForm
+from providers import ProviderError, get_client
 
 VIEW = "campaigns.view_provideraccount"
 ADD = "campaigns.add_provideraccount"

@@ -5,12 +5,11 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from flows.compilers.phonon_encryption import EnvelopeError, load_public_key
-
-from ..models import ProviderAccount
-from ..models.accounts import CREDENTIAL_FIELDS, OPTIONAL_CREDENTIAL_FIELDS, ProviderKind
-from .account_forms import FLOW_ID_RE, SECURITY_ID_RE
-from .accounts import run_connection_test
+from campaigns.models import ProviderAccount
+from campaigns.models.accounts import CREDENTIAL_FIELDS, OPTIONAL_CREDENTIAL_FIELDS, ProviderKind
+from campaigns.views.account_forms import FLOW_ID_RE, SECURITY_ID_RE
+from campaigns.views.accounts import run_connection_test
+from providers.phonon.encryption import EnvelopeError, load_public_key
 
 
 class CredentialsSerializer(serializers.Serializer):

@@ -14,18 +14,14 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from dialer_site.htmx import redirect_after_post
-
-from .. import analytics, charts
-from ..callback_urls import status_callback_url, steps_report_url
-from ..cdr_table import export_rows, page, parse_filters
-from ..forms import CampaignForm
-from ..models import Call, Campaign, Cdr
-from ..models.campaigns import CampaignState, DispatchMode, Outcome
-from ..payloads import masked_call_payload
-from ..providers import get_client
-from ..providers.hangup_causes import HANGUP_CAUSES
-from ..services import (
+from campaigns import analytics, charts
+from campaigns.callback_urls import status_callback_url, steps_report_url
+from campaigns.cdr_table import export_rows, page, parse_filters
+from campaigns.forms import CampaignForm
+from campaigns.models import Call, Campaign, Cdr
+from campaigns.models.campaigns import CampaignState, DispatchMode, Outcome
+from campaigns.payloads import masked_call_payload
+from campaigns.services import (
     CampaignInvalid,
     TransitionError,
     cancel_campaign,
@@ -34,6 +30,9 @@ from ..services import (
     resume_campaign,
     start_campaign,
 )
+from dialer_site.htmx import redirect_after_post
+from providers import get_client
+from providers.hangup_causes import HANGUP_CAUSES
 
 VIEW = "campaigns.view_campaign"
 ADD = "campaigns.add_campaign"

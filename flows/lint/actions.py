@@ -5,16 +5,10 @@ from __future__ import annotations
 import math
 
 from flows.canonical import CONTINUE, END, GENDERS, GOTO, MARK_TYPES, is_true
-from flows.compilers.dtmf import invalid_paycall_chars
+from flows.dtmf import invalid_paycall_chars
 from flows.findings import ERROR, INFO, WARNING
 from flows.lint.context import LintContext, Spot
-from flows.lint.texts import (
-    check_flag,
-    check_gender,
-    check_recording,
-    check_text,
-    text_needs_check,
-)
+from flows.lint.texts import check_flag, check_gender, check_recording, check_text, text_needs_check
 from flows.phones import check_phone, is_e164
 
 LONG_WAIT_SECONDS = 3600

@@ -14,14 +14,13 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from dialer_site.permissions import permission_for
-
-from .. import services
-from ..compilers import CompileError, Contact, PaycallOptions, Schedule
-from ..compilers.paycall import compile_dialer
-from ..definition import definition_from_flow, split_definition
-from ..forms import FlowCreateForm, FlowImportForm, PaycallExportForm
-from ..models import Flow
-from .common import flow_or_404
+from flows import services
+from flows.definition import definition_from_flow, split_definition
+from flows.forms import FlowCreateForm, FlowImportForm, PaycallExportForm
+from flows.models import Flow
+from flows.views.common import flow_or_404
+from providers.building import CompileError, Contact, Schedule
+from providers.paycall.dialer import PaycallOptions, compile_dialer
 
 READ = "flows.view_flow"
 PAGE_SIZE = 100

@@ -12,25 +12,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dialer_site.permissions import permission_for
-
-from ..compile_preview import SAMPLE_NUMBER
-from ..compilers import (
-    CompileError,
-    Contact,
-    IovoxOptions,
-    PaycallOptions,
+from flows.definition import definition_from_flow, split_definition
+from flows.findings import has_errors
+from flows.views.common import flow_or_404
+from flows.views.editor import tab_page
+from flows.views.highlight import highlight_json, highlight_xml
+from providers.building import CompileError, Contact
+from providers.iovox.builder import IovoxOptions, compile_iovox_request
+from providers.paycall.dialer import PaycallOptions, compile_dialer
+from providers.paycall.simple_dialer import (
     PaycallSimpleOptions,
-    PhononOptions,
+    compile_simple_dialer,
+    message_shape_findings,
 )
-from ..compilers.iovox import compile_iovox_request
-from ..compilers.paycall import compile_dialer
-from ..compilers.paycall_simple import compile_simple_dialer, message_shape_findings
-from ..compilers.phonon import compile_phonon_request
-from ..definition import definition_from_flow, split_definition
-from ..findings import has_errors
-from .common import flow_or_404
-from .editor import tab_page
-from .highlight import highlight_json, highlight_xml
+from providers.phonon.builder import PhononOptions, compile_phonon_request
+from providers.preview import SAMPLE_NUMBER
 
 MASK = "••••••••"
 # Stand-ins for the secrets a provider account holds; they are masked when shown.

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from ..models import CallState, LedgerCall, ReceivedRequest, SandboxAccount
+from sandbox.models import CallState, LedgerCall, ReceivedRequest, SandboxAccount
 
 # Digits with an optional "+": the E.164 shape ([+]<country code><number>), lenient
 # enough for the local numbers the providers' own examples use ("030000000").
@@ -170,7 +170,7 @@ def record_calls(
             raise RepeatedRequest from None
     call_ids = insert_ledger_rows(account, received.pk if received else None, calls)
     if call_ids:
-        from ..tasks import schedule_sweep
+        from sandbox.tasks import schedule_sweep
 
         transaction.on_commit(lambda: schedule_sweep(account.pk))
     return received, call_ids

@@ -18,10 +18,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from flows.compilers.phonon_encryption import EnvelopeError, decrypt_envelope
-
-from ..models import PhononFlow, Provider, ReceivedRequest, SandboxAccount
-from .common import (
+from providers.phonon.encryption import EnvelopeError, decrypt_envelope
+from sandbox.emulators.common import (
     RepeatedRequest,
     checksum,
     delay_or_timeout,
@@ -31,6 +29,7 @@ from .common import (
     record_calls,
     valid_number,
 )
+from sandbox.models import PhononFlow, Provider, ReceivedRequest, SandboxAccount
 
 MAX_CALLS = 500
 API_VERSIONS = ("1.0", "TEST")

@@ -7,11 +7,11 @@ import statistics
 import time
 
 from flows.canonical import normalize
-from flows.compilers import Contact, IovoxOptions, PaycallOptions, PhononOptions
-from flows.compilers.iovox import compile_iovox_request
-from flows.compilers.paycall import compile_dialer
-from flows.compilers.phonon import compile_phonon_request
 from flows.validation import validate_definition
+from providers.building import Contact
+from providers.iovox.builder import IovoxOptions, compile_iovox_request
+from providers.paycall.dialer import PaycallOptions, compile_dialer
+from providers.phonon.builder import PhononOptions, compile_phonon_request
 
 BUDGET_SECONDS = 0.050
 RUNS = 25

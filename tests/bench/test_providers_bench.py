@@ -24,8 +24,8 @@ import requests
 from django.utils import timezone
 
 from campaigns.models import ProviderAccount
-from campaigns.providers import get_client
-from campaigns.providers.base import bounded_map
+from providers import get_client
+from providers.base import bounded_map
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONON_REQUESTS = 200

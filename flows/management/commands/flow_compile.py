@@ -3,11 +3,10 @@ import json
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from flows.compile_preview import PROVIDERS, compile_preview
-from flows.compilers import CompileError
 from flows.definition import read_flow
-
-from ._flow_io import dumps, get_flow
+from flows.management.commands._flow_io import dumps, get_flow
+from providers.building import CompileError
+from providers.preview import PROVIDERS, compile_preview
 
 
 def json_object(text: str | None, what: str) -> dict | None:

@@ -13,8 +13,13 @@ from campaigns.models import Call, DispatchBatch
 from campaigns.models.campaigns import BatchState, CallState, CampaignState
 from campaigns.services import create_campaign, pause_campaign, transition
 from sandbox.models import LedgerCall
-
-from .conftest import IOVOX_LINK, PHONON_FLOW_ID, iovox_setup, phonon_setup, run_queue
+from tests.integration.campaigns.conftest import (
+    IOVOX_LINK,
+    PHONON_FLOW_ID,
+    iovox_setup,
+    phonon_setup,
+    run_queue,
+)
 
 
 def running(live_server, flow_version, phone_list, account, **extra):

@@ -13,8 +13,8 @@ from campaigns import cdrs_ingest
 from campaigns.cdrs_ingest import ingest_paycall_cdr_csv
 from campaigns.models import Call, Cdr
 from campaigns.models.campaigns import CallState
-from campaigns.providers.cdrs import CdrFormatError
 from phonelists.models import DoNotCall
+from providers.paycall.cdrs import CdrFormatError
 
 HEADER = (
     "cli,phone number,start_time,answer_time,hangup_time,duration,billsec,"

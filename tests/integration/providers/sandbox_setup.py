@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import ProviderAccount
-from flows.compilers.phonon_encryption import generate_key_pair
+from providers.phonon.encryption import generate_key_pair
 from sandbox import registry
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"

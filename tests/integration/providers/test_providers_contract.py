@@ -5,10 +5,15 @@ import time
 
 import pytest
 
-from campaigns.providers import ProviderError, SendResult, get_client
+from providers import ProviderError, SendResult, get_client
 from sandbox.models import LedgerCall
-
-from .sandbox_setup import fixture_json, iovox_xml, phonon_account, phonon_call, phonon_request
+from tests.integration.providers.sandbox_setup import (
+    fixture_json,
+    iovox_xml,
+    phonon_account,
+    phonon_call,
+    phonon_request,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 KINDS = ["paycall", "phonon", "phonon_encrypted", "iovox"]

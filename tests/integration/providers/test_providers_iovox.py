@@ -2,12 +2,11 @@
 
 import pytest
 
-from campaigns.providers import ProviderError, get_client
-from campaigns.providers.iovox import INITIATE_CALL_PATH, IOVOX_ERRORS
 from flows.schemas import validate_iovox_xml
+from providers import ProviderError, get_client
+from providers.iovox.client import INITIATE_CALL_PATH, IOVOX_ERRORS
 from sandbox.models import IovoxLink, LedgerCall
-
-from .sandbox_setup import fixture_bytes, iovox_xml
+from tests.integration.providers.sandbox_setup import fixture_bytes, iovox_xml
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,7 +80,7 @@ def test_every_documented_error_string(iovox, name):
         else:
             found = result.rejected[0].error
     else:
-        from campaigns.providers.iovox import error_string_of, iovox_error
+        from providers.iovox.client import error_string_of, iovox_error
 
         response = action(client)
         found = iovox_error(response.status_code, error_string_of(response.content))

@@ -8,13 +8,12 @@ import zipfile
 
 import pytest
 
-from campaigns.providers import ProviderError, get_client
-from campaigns.providers.base import Upload
-from campaigns.providers.paycall import PAYCALL_ERRORS, phone_list_upload, recording_upload
+from providers import ProviderError, get_client
+from providers.base import Upload
+from providers.paycall.client import PAYCALL_ERRORS, phone_list_upload, recording_upload
 from sandbox.models import LedgerCall, PaycallCampaign, PaycallRecording
 from sandbox.tasks import complete_calls
-
-from .sandbox_setup import fixture_bytes, fixture_json
+from tests.integration.providers.sandbox_setup import fixture_bytes, fixture_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,12 +5,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.providers import ProviderError, get_client
-from campaigns.providers.phonon import PHONON_CODES
+from providers import ProviderError, get_client
+from providers.phonon.client import PHONON_CODES
 from sandbox.models import LedgerCall, PhononFlow, ReceivedRequest
 from sandbox.models import default_ip_whitelist as sandbox_whitelist
-
-from .sandbox_setup import FLOW_ID, SECURITY_ID, phonon_account, phonon_call, phonon_request
+from tests.integration.providers.sandbox_setup import (
+    FLOW_ID,
+    SECURITY_ID,
+    phonon_account,
+    phonon_call,
+    phonon_request,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,7 +3,7 @@
 import pytest
 
 from campaigns.models import ProviderAccount
-from campaigns.providers import get_client
+from providers import get_client
 from sandbox import demo
 from sandbox.models import LedgerCall, SandboxAccount
 

@@ -11,8 +11,8 @@ import pytest
 import requests
 from django.utils import timezone
 
-from campaigns.providers.callbacks import parse_status_callback
-from flows.compilers.phonon_encryption import encrypt_envelope
+from providers.callbacks import parse_status_callback
+from providers.phonon.encryption import encrypt_envelope
 from sandbox.models import CalleeScript, LedgerCall
 from sandbox.tasks import complete_calls, sweep_account
 from tests.integration.providers.sandbox_setup import (

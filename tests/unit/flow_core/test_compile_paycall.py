@@ -4,24 +4,20 @@ import datetime as dt
 
 import pytest
 
+import providers.paycall.dialer as paycall
+import providers.paycall.simple_dialer as paycall_simple
 from flows import schemas
 from flows.canonical import PAYCALL_DEFAULTS
-from flows.compilers import (
-    CompileError,
-    Contact,
-    DtmfSequence,
-    MissingVariablesError,
-    PaycallOptions,
-    PaycallSimpleOptions,
-    Schedule,
-    paycall,
-    paycall_simple,
-)
-from flows.compilers.paycall import compile_dialer, compile_ivr
-from flows.compilers.paycall_simple import compile_simple_dialer, message_shape_findings
+from flows.dtmf import DtmfSequence
 from flows.importers import import_paycall
-
-from .flows import HANGUP, call, flow, goto, play, step
+from providers.building import CompileError, Contact, MissingVariablesError, Schedule
+from providers.paycall.dialer import PaycallOptions, compile_dialer, compile_ivr
+from providers.paycall.simple_dialer import (
+    PaycallSimpleOptions,
+    compile_simple_dialer,
+    message_shape_findings,
+)
+from tests.unit.flow_core.flows import HANGUP, call, flow, goto, play, step
 
 MENU = flow(
     step("menu", keys=["1", "2"], routes=[("1", [goto("bar")]), ("2", [HANGUP])]),

@@ -5,21 +5,23 @@ import json
 
 import pytest
 
+import providers.iovox.builder as iovox
+import providers.phonon.builder as phonon
 from flows import schemas
-from flows.compilers import CompileError, Contact, IovoxOptions, PhononOptions, iovox, phonon
-from flows.compilers.dtmf import DtmfSequence, Keys, Pause
-from flows.compilers.iovox import compile_iovox_request
-from flows.compilers.phonon import (
+from flows.dtmf import DtmfSequence, Keys, Pause
+from flows.importers import import_iovox_request, import_phonon_request
+from providers.building import CompileError, Contact
+from providers.iovox.builder import IovoxOptions, compile_iovox_request
+from providers.phonon.builder import (
+    PhononOptions,
     chunked,
     compile_phonon_request,
     compile_phonon_requests,
     format_start_time,
     parse_start_time,
 )
-from flows.importers import import_iovox_request, import_phonon_request
-
-from .conftest import load_fixture
-from .flows import flow, step
+from tests.unit.flow_core.conftest import load_fixture
+from tests.unit.flow_core.flows import flow, step
 
 SECURITY_ID = "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3kLm6nOp9qRs2tUv5wXy8z"
 OPTS = PhononOptions(security_id=SECURITY_ID, flow_id="ZH0RKJvh")
@@ -127,8 +129,8 @@ def test_phonon_test_version_and_contact_check():
 
 
 def test_phonon_encrypted_envelope():
-    pytest.importorskip("flows.compilers.phonon_encryption")
-    from flows.compilers.phonon_encryption import decrypt_envelope, generate_key_pair
+    pytest.importorskip("providers.phonon.encryption")
+    from providers.phonon.encryption import decrypt_envelope, generate_key_pair
 
     private, public = generate_key_pair(2048)
     request = compile_phonon_request(

@@ -6,12 +6,11 @@ import pytest
 
 from flows import schemas
 from flows.canonical import PAYCALL_DEFAULTS
-from flows.compilers import Contact, PaycallOptions
-from flows.compilers.paycall import compile_dialer
 from flows.importers import export_paycall, import_paycall
 from flows.simulator import TIMEOUT, simulate
-
-from .flows import HANGUP, call, flow, goto, mark, play, step, wait
+from providers.building import Contact
+from providers.paycall.dialer import PaycallOptions, compile_dialer
+from tests.unit.flow_core.flows import HANGUP, call, flow, goto, mark, play, step, wait
 
 DOCUMENTED_DEFAULTS = [
     # (field, default in the document)

@@ -1,6 +1,6 @@
 import pytest
 
-from flows.compilers.phonon_encryption import generate_key_pair
+from providers.phonon.encryption import generate_key_pair
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.compilers.phonon_encryption import (
+from providers.phonon.encryption import (
     DEFAULT_SCHEME,
     SCHEMES,
     EnvelopeError,

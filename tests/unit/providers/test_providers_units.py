@@ -10,12 +10,12 @@ from urllib.parse import unquote
 
 import pytest
 
-from campaigns.providers.base import ProviderError, Throttle, bounded_map, mask_secrets
-from campaigns.providers.callbacks import parse_status_callback, sign, verify_signature
-from campaigns.providers.cdrs import CdrFormatError, parse_paycall_cdr_csv
-from campaigns.providers.hangup_causes import HANGUP_CAUSES, describe
-from campaigns.providers.iovox import error_string_of, iovox_error, parse_xml
-from campaigns.providers.paycall import basic_auth_header, phone_list_upload
+from providers.base import ProviderError, Throttle, bounded_map, mask_secrets
+from providers.callbacks import parse_status_callback, sign, verify_signature
+from providers.hangup_causes import HANGUP_CAUSES, describe
+from providers.iovox.client import error_string_of, iovox_error, parse_xml
+from providers.paycall.cdrs import CdrFormatError, parse_paycall_cdr_csv
+from providers.paycall.client import basic_auth_header, phone_list_upload
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 IDT = timezone(timedelta(hours=3))
@@ -209,7 +209,7 @@ def test_signed_callbacks_parse_and_forgeries_do_not():
 
 
 def test_phonon_client_fills_security_id_and_api_version_from_the_account():
-    from campaigns.providers.phonon import PhononClient
+    from providers.phonon.client import PhononClient
 
     account = SimpleNamespace(
         effective_base_url="http://x",

@@ -1,9 +1,9 @@
 """The client class for each kind of provider account."""
 
-from .base import ProviderClient
-from .iovox import IovoxClient
-from .paycall import PaycallClient
-from .phonon import PhononClient, PhononEncryptedClient
+from providers.base import ProviderClient
+from providers.iovox.client import IovoxClient
+from providers.paycall.client import PaycallClient
+from providers.phonon.client import PhononClient, PhononEncryptedClient
 
 CLIENTS: dict[str, type[ProviderClient]] = {
     "paycall": PaycallClient,

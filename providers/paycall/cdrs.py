@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .hangup_causes import HangupCause, describe
+from providers.hangup_causes import HangupCause, describe
 
 PAYCALL_CDR_COLUMNS = (
     "cli",

@@ -8,9 +8,7 @@ carry no secret until the moment they are sent.
 import json
 from dataclasses import dataclass
 
-from flows.compilers.phonon_encryption import EnvelopeError, encrypt_envelope
-
-from .base import (
+from providers.base import (
     CallOutcome,
     ConnectionReport,
     ProviderClient,
@@ -18,6 +16,7 @@ from .base import (
     SendResult,
     mask_secrets,
 )
+from providers.phonon.encryption import EnvelopeError, encrypt_envelope
 
 PLAIN_PATH = "/kairos-apis/outbounddialer/create"
 ENCRYPTED_PATH = "/kairos-apis/enc/outbound/create"

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
+from typing import Literal
 
-from flows.compilers import CompileError, Contact, PhononOptions, resolve_variables
 from flows.findings import ERROR, Finding
 from flows.phones import check_e164
+from providers.building import CompileError, Contact, resolve_variables
 
 MAX_CALLS_PER_REQUEST = 500
 KEY_PREFIX = "$flow.key."
@@ -23,6 +25,27 @@ API_VERSIONS = ("1.0", "TEST")
 _SECURITY_ID = re.compile(r"^[A-Za-z0-9]{64}$")
 _FLOW_ID = re.compile(r"^[A-Za-z0-9]{8}$")
 _START_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})Z([+-])(\d{2}):(\d{2})$")
+
+#: Phonon's example offset (India Standard Time).
+IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
+
+
+@dataclass(frozen=True)
+class PhononOptions:
+    """Fields of the Phonon create request.
+
+    - ``security_id``: 64 letters/digits from the flow's 'Edit Flow' page;
+    - ``flow_id``: 8 letters/digits;
+    - ``api_version``: "1.0" (production flow) or "TEST";
+    - ``time_zone``: the zone ``start-time`` is written in;
+    - ``batch_size``: calls per request (the API takes at most 500).
+    """
+
+    security_id: str
+    flow_id: str
+    api_version: Literal["1.0", "TEST"] = "1.0"
+    time_zone: dt.tzinfo = IST
+    batch_size: int = 500
 
 
 def format_start_time(when: dt.datetime, time_zone: dt.tzinfo) -> str:
@@ -133,7 +156,7 @@ def _request(options: PhononOptions, calls: list[dict]) -> dict:
 
 def compile_encrypted_request(request: dict, *, public_key_pem: bytes | str, **kwargs) -> dict:
     """The encrypted API's envelope around one create request."""
-    from flows.compilers.phonon_encryption import encrypt_envelope
+    from providers.phonon.encryption import encrypt_envelope
 
     return encrypt_envelope(request, public_key_pem=public_key_pem, **kwargs)
 

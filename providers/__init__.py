@@ -5,8 +5,14 @@ in the same typed results (base.SendResult, base.CallOutcome, cdrs.Cdr) and rais
 base.ProviderError for answers about the whole request.
 """
 
-from .base import CallOutcome, ProviderClient, ProviderError, SendResult, UnsupportedOperation
-from .registry import get_client
+from providers.base import (
+    CallOutcome,
+    ProviderClient,
+    ProviderError,
+    SendResult,
+    UnsupportedOperation,
+)
+from providers.registry import get_client
 
 __all__ = [
     "CallOutcome",

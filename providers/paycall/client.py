@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from .base import (
+from providers.base import (
     CallOutcome,
     ConnectionReport,
     ProviderClient,
@@ -22,7 +22,7 @@ from .base import (
     Upload,
     mask_secrets,
 )
-from .cdrs import Cdr, CdrFormatError, parse_paycall_cdr_csv
+from providers.paycall.cdrs import Cdr, CdrFormatError, parse_paycall_cdr_csv
 
 API_PREFIX = "/v2/calls"
 

@@ -7,20 +7,43 @@ hangs up, or bridges the callee to ``leg_b`` when the options name one.
 
 from __future__ import annotations
 
-from flows.canonical import (
-    accepted_keys,
-    is_true,
-    render_prompt,
-    step_routes,
-    steps,
-    string_bool,
-)
-from flows.compilers import CompileError, Contact, PaycallSimpleOptions
-from flows.compilers.paycall import contact_values
+from dataclasses import dataclass
+
+from flows.canonical import accepted_keys, is_true, render_prompt, step_routes, steps, string_bool
+from flows.dtmf import DtmfSequence
 from flows.findings import ERROR, WARNING, Finding, has_errors
 from flows.phones import check_e164, check_phone
+from providers.building import CompileError, Contact
+from providers.paycall.dialer import contact_values
 
 CODE = "simple-dialer-shape"
+
+
+@dataclass(frozen=True)
+class PaycallSimpleOptions:
+    """Fields of the Paycall simple dialer (POST /v2/calls/simple_dialer).
+
+    The message comes from the flow (one step that only speaks); leg_a, cid_a
+    and dtmf_a come from the contact. ``leg_b`` set = bridge the callee to it
+    after the message; unset = hang up. ``dial_at``: Unix time, 0/""/None = as
+    soon as the campaign starts. Numeric fields are the document's
+    Integer/String (defaults: answer_delay 1, ring_timeout 10, max_retries 1,
+    retry_wait_time 3).
+    """
+
+    unique_id: str | None = None
+    dial_at: int | str | None = None
+    from_campaign: bool | None = None
+    answer_delay: int | str | None = None
+    ring_timeout: int | str | None = None
+    max_retries: int | str | None = None
+    retry_wait_time: int | str | None = None
+    leg_b: str | None = None
+    cid_b: str | None = None
+    dtmf_b: DtmfSequence | str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "dtmf_b", DtmfSequence.coerce(self.dtmf_b))
 
 
 def message_shape_findings(definition: dict) -> list[Finding]:

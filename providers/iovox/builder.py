@@ -9,13 +9,14 @@ optional ``delay`` in minutes. Built with lxml, so values are escaped.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from lxml import etree
 
-from flows.compilers import CompileError, Contact, IovoxOptions, resolve_variables
-from flows.compilers.dtmf import DtmfSequence
+from flows.dtmf import DtmfSequence
 from flows.findings import ERROR, Finding
 from flows.phones import check_e164
+from providers.building import CompileError, Contact, resolve_variables
 
 RESERVED = frozenset({"call_destination", "delay"})
 # XML 1.0 names without ':' (a custom variable is a plain element name).
@@ -23,6 +24,15 @@ _XML_NAME = re.compile(
     r"^[A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF]"
     r"[A-Za-z0-9_.\-\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u203F-\u2040]*$"
 )
+
+
+@dataclass(frozen=True)
+class IovoxOptions:
+    """Fields of the iovox initiateCall request: the Link ID whose Calling Rules
+    the call follows, and an optional delay in whole minutes."""
+
+    link_id: str
+    delay_minutes: int | None = None
 
 
 def is_xml_name(name: str) -> bool:

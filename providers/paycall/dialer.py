@@ -9,6 +9,8 @@ default applies, unless ``PaycallOptions.explicit_defaults`` asks to write them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flows.canonical import (
     FALSE,
     PAYCALL_DEFAULTS,
@@ -17,10 +19,42 @@ from flows.canonical import (
     placeholders_in,
     string_bool,
 )
-from flows.compilers import CompileError, Contact, PaycallOptions, resolve_variables
-from flows.compilers.dtmf import DtmfSequence
+from flows.dtmf import DtmfSequence
 from flows.findings import ERROR, WARNING, Finding
 from flows.phones import check_e164, check_phone
+from providers.building import CompileError, Contact, Schedule, resolve_variables
+
+
+@dataclass(frozen=True)
+class PaycallOptions:
+    """General fields of the Paycall dialer request (POST /v2/calls/dialer).
+
+    - ``return_address``: where Paycall reports the steps (the document says
+      a request without it fails);
+    - ``unique_id``: our campaign id, returned as-is;
+    - ``schedule``: :class:`Schedule`, None = start at once;
+    - ``max_retries`` (0..10000, default 3), ``ring_timeout`` (s, default 10),
+      ``retry_wait_time`` (s, default 0);
+    - ``numbers_from_queue``: True = numbers from the uploaded phone list (no
+      ``number``); False/None = call the contact's number;
+    - ``cli``, ``dtmf_originator``: campaign-wide defaults a contact may override;
+    - ``explicit_defaults``: write every documented default instead of leaving
+      absent fields to the provider.
+    """
+
+    return_address: str
+    unique_id: str | None = None
+    schedule: Schedule | None = None
+    max_retries: int | None = None
+    ring_timeout: int | None = None
+    retry_wait_time: int | None = None
+    numbers_from_queue: bool | None = None
+    cli: str | None = None
+    dtmf_originator: DtmfSequence | str | None = None
+    explicit_defaults: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "dtmf_originator", DtmfSequence.coerce(self.dtmf_originator))
 
 
 def contact_values(definition: dict, contact: Contact | None) -> dict[str, str]:

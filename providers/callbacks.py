@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .base import ProviderError
+from providers.base import ProviderError
 
 SIGNATURE_HEADER = "X-Dialer-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .base import CallOutcome, ConnectionReport, ProviderClient, ProviderError, SendResult
+from providers.base import CallOutcome, ConnectionReport, ProviderClient, ProviderError, SendResult
 
 INITIATE_CALL_PATH = "/Calling"
 INITIATE_CALL_PARAMS = {"v": "3", "method": "initiateCall"}

@@ -11,18 +11,16 @@ from dataclasses import fields
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .compilers import (
-    Contact,
-    IovoxOptions,
-    PaycallOptions,
-    PaycallSimpleOptions,
-    PhononOptions,
-    iovox,
-    paycall,
-    paycall_simple,
-    phonon,
-)
-from .findings import Finding
+from flows.findings import Finding
+from providers.building import Contact
+from providers.iovox import builder as iovox
+from providers.iovox.builder import IovoxOptions
+from providers.paycall import dialer as paycall
+from providers.paycall import simple_dialer as paycall_simple
+from providers.paycall.dialer import PaycallOptions
+from providers.paycall.simple_dialer import PaycallSimpleOptions
+from providers.phonon import builder as phonon
+from providers.phonon.builder import PhononOptions
 
 PROVIDERS = ("paycall", "paycall_simple", "phonon", "iovox")
 OPTION_TYPES = {

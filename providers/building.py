@@ -1,0 +1,108 @@
+"""What every request builder shares: the contact, the schedule, the errors.
+
+Builders are pure functions over plain dicts (no ORM, no HTTP): canonical flow
+definition + contacts + a provider's options -> the request. The types below are
+shared by every provider's builder and by the campaign code that calls them.
+``None`` in an option means "leave the field out": the provider's documented
+default applies (see ``flows.canonical.PAYCALL_DEFAULTS``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from flows.canonical import variable_values
+from flows.dtmf import DtmfSequence
+from flows.findings import ERROR, Finding
+
+
+class CompileError(ValueError):
+    """The payload cannot be built; ``findings`` says why in plain words."""
+
+    def __init__(self, findings: list[Finding]):
+        self.findings = list(findings)
+        super().__init__("; ".join(f.message for f in self.findings))
+
+
+class MissingVariablesError(CompileError):
+    """A contact has no value (and the variable no default) for some variables."""
+
+    def __init__(self, names: list[str]):
+        self.names = list(names)
+        listed = ", ".join(f'"{n}"' for n in names)
+        super().__init__(
+            [
+                Finding(
+                    ERROR,
+                    "variable-missing-value",
+                    f"This contact has no value for {listed}, and the flow gives no "
+                    "default. Add the value to the contact or a default to the variable.",
+                    field="variables",
+                )
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One person to call.
+
+    - ``number``: the number dialled (E.164, with or without ``+``);
+    - ``alternate_numbers``: tried in turn by providers that support it (Phonon);
+    - ``cli``: caller id shown to this contact (overrides the campaign's);
+    - ``dtmf_originator``: keys to send once this contact answers, a
+      :class:`DtmfSequence` or a string in Paycall's ``W``/``w`` notation;
+    - ``variables``: values for the flow's variables (``$name$`` placeholders,
+      Phonon ``$flow.key.<name>``, iovox custom variables);
+    - ``reference``: our identifier for this call (Phonon ``client-identifier``).
+    """
+
+    number: str
+    alternate_numbers: tuple[str, ...] = ()
+    cli: str | None = None
+    dtmf_originator: DtmfSequence | str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+    reference: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "alternate_numbers", tuple(self.alternate_numbers))
+        object.__setattr__(self, "dtmf_originator", DtmfSequence.coerce(self.dtmf_originator))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a Paycall campaign starts (``schedule`` / ``schedule_type``).
+
+    ``kind=None`` leaves ``schedule_type`` out (Paycall then reads seconds).
+    """
+
+    value: int | None = None
+    kind: Literal["seconds", "timestamp"] | None = None
+
+    @classmethod
+    def in_seconds(cls, seconds: int) -> Schedule:
+        return cls(int(seconds), "seconds")
+
+    @classmethod
+    def at(cls, when: dt.datetime) -> Schedule:
+        """A Unix timestamp; ``when`` must be timezone-aware and in the future."""
+        if when.tzinfo is None:
+            raise ValueError("Schedule.at needs a timezone-aware datetime")
+        return cls(int(when.timestamp()), "timestamp")
+
+
+def resolve_variables(
+    definition: dict, values: Mapping[str, object] | None, *, required: bool = True
+) -> dict[str, str]:
+    """The value of every declared variable: the contact's, else the default.
+
+    With ``required`` a variable with neither raises :class:`MissingVariablesError`;
+    without, it is left out (its placeholders stay as written).
+    """
+    resolved, missing = variable_values(definition, values)
+    if missing and required:
+        raise MissingVariablesError(missing)
+    return resolved
