@@ -186,7 +186,7 @@ class FlowViewSet(viewsets.ModelViewSet):
         expected = settings.pop("draft_revision", None)
         try:
             services.update_settings(
-                flow=flow, settings=settings, user=request.user, expected_revision=expected
+                flow=flow, revision=expected, user=request.user, fields=settings
             )
         except services.DraftConflict as error:
             return conflict(str(error), draft_revision=error.current)
@@ -450,24 +450,28 @@ class FlowVariableViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return Variable.objects.filter(flow_id=self.kwargs["flow_pk"]).order_by("order", "pk")
 
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "flow": self.flow()}
-
     def perform_create(self, serializer):
-        serializer.instance = services.save_variable(
-            flow=self.flow(), data=serializer.validated_data, user=self.request.user
-        )
+        serializer.instance = self.save_variable(serializer, position=None)
 
     def perform_update(self, serializer):
-        serializer.instance = services.save_variable(
-            flow=self.flow(),
-            data=serializer.validated_data,
-            user=self.request.user,
-            variable=serializer.instance,
-        )
+        serializer.instance = self.save_variable(serializer, position=serializer.instance.position)
+
+    def save_variable(self, serializer, *, position: int | None) -> Variable:
+        try:
+            return services.save_variable(
+                flow=self.flow(),
+                revision=None,
+                user=self.request.user,
+                position=position,
+                variable=serializer.validated_data,
+            ).value
+        except DjangoValidationError as error:
+            raise bad_request(error, "name") from error
 
     def perform_destroy(self, instance):
-        services.delete_variable(variable=instance, user=self.request.user)
+        services.delete_variable(
+            flow=self.flow(), revision=None, user=self.request.user, position=instance.position
+        )
 
 
 class RecordingViewSet(

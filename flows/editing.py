@@ -1,28 +1,18 @@
-"""Small edits of a flow's draft, as the editor makes them.
+"""Pure changes of a flow's canonical definition, as the editor makes them.
 
-Each public function is a keyword-only, atomic service: it locks the flow, refuses
-a stale `revision` (someone else saved the draft since this editor loaded it),
-applies one pure change to the canonical definition and saves the draft in a
-constant number of queries (`flows.definition`). The pure changes work on the
-canonical dict (steps addressed by position, routes and actions by position
-within them), so they are easy to test and never touch the database.
+They work on the canonical dict (steps addressed by position, routes and actions by
+position within them), so they are easy to test and never touch the database; the
+atomic services that apply them to a draft (locked, revision-checked, saved) are in
+`flows.services`.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 
 from .canonical import STEP_FIELDS, accepted_keys
-from .definition import definition_from_flow, save_definition
-from .flowmap import automatic_layout, node_positions
-from .models import Flow
-from .services import DraftConflict
 
 MAX_STEPS = 500
 MAX_ROUTES_PER_STEP = 100
@@ -30,14 +20,6 @@ MAX_ACTIONS_PER_ROUTE = 20
 MAX_VARIABLES = 50
 NEW_STEP_PREFIX = "step_"
 STEP_ID_RE = re.compile(r"^[\w\-]+$")
-
-
-@dataclass(frozen=True)
-class EditResult:
-    flow: Flow
-    definition: dict
-    # What the edit made, when the page needs to know (e.g. the new step's index).
-    value: object = None
 
 
 # ---------------------------------------------------------------------------------
@@ -235,6 +217,25 @@ def change_action(definition: dict, *, index: int, route: int, action: int, valu
     _action_index(definition, index, route, action)[action] = value
 
 
+def put_action(
+    definition: dict,
+    *,
+    index: int,
+    route: int,
+    action: int | None,
+    value: dict,
+    new_step: str | None = None,
+) -> int | None:
+    """Add (`action` None; returns its index) or replace an action. A goto to "new
+    step..." names the step to create first, so that it goes somewhere."""
+    if new_step:
+        insert_step(definition, step_id=new_step)
+    if action is None:
+        return insert_action(definition, index=index, route=route, action=value)
+    change_action(definition, index=index, route=route, action=action, value=value)
+    return None
+
+
 def remove_action(definition: dict, *, index: int, route: int, action: int) -> None:
     _action_index(definition, index, route, action).pop(action)
 
@@ -243,39 +244,20 @@ def shift_action(definition: dict, *, index: int, route: int, action: int, offse
     _move(_action_index(definition, index, route, action), action, offset)
 
 
-def change_settings(definition: dict, *, fields: dict) -> None:
-    for name in ("name", "description", "language"):
-        if name in fields:
-            definition[name] = fields[name]
-    if fields.get("max_retries") is None:
-        definition.pop("max_retries", None)
-    else:
-        definition["max_retries"] = fields["max_retries"]
-    if "have_dependency" in fields:
-        ivr_of(definition)["have_dependency"] = fields["have_dependency"]
-
-
-def set_variable(definition: dict, *, position: int | None, variable: dict) -> None:
-    variables = definition.setdefault("variables", [])
-    for other, existing in enumerate(variables):
-        if other != position and existing.get("name") == variable["name"]:
-            raise ValidationError(
-                f'There is already a variable called "{variable["name"]}".', code="name"
-            )
-    if position is None:
-        if len(variables) >= MAX_VARIABLES:
-            raise ValidationError(f"A flow can have at most {MAX_VARIABLES} variables.")
-        variables.append(variable)
-    elif 0 <= position < len(variables):
-        variables[position] = variable
-    else:
+def variable_at(variables: list, position: int):
+    """The variable at `position` of the flow's list (a dict or a row)."""
+    if not 0 <= position < len(variables):
         raise ValidationError("This variable no longer exists. Reload the flow.")
+    return variables[position]
 
 
-def remove_variable(definition: dict, *, position: int) -> None:
-    variables = definition.get("variables") or []
-    if 0 <= position < len(variables):
-        variables.pop(position)
+def check_variable(names: list[str], *, position: int | None, name: str) -> None:
+    """Refuse a variable name the flow cannot take: `names` are the flow's variables
+    in order, `position` the one being renamed (None: a new variable)."""
+    if any(other != position and existing == name for other, existing in enumerate(names)):
+        raise ValidationError(f'There is already a variable called "{name}".', code="name")
+    if position is None and len(names) >= MAX_VARIABLES:
+        raise ValidationError(f"A flow can have at most {MAX_VARIABLES} variables.")
 
 
 def place_step(definition: dict, *, step_id: str, x: float, y: float, layout: dict) -> None:
@@ -291,88 +273,3 @@ def place_step(definition: dict, *, step_id: str, x: float, y: float, layout: di
 
 def replace_layout(definition: dict, *, layout: dict) -> None:
     definition["layout"] = layout
-
-
-# ---------------------------------------------------------------------------------
-# atomic services
-
-
-@transaction.atomic
-def apply_edit(
-    *, flow: Flow, revision: int | None, user, change: Callable[[dict], object]
-) -> EditResult:
-    """Run `change` on the current draft and save it, unless the draft moved on."""
-    locked = Flow.objects.select_for_update().get(pk=flow.pk)
-    if revision is not None and revision != locked.draft_revision:
-        raise DraftConflict(expected=revision, current=locked.draft_revision)
-    before = definition_from_flow(locked)
-    definition = json.loads(json.dumps(before))  # a deep copy, several times faster
-    value = change(definition)
-    ivr_of(definition)["count_steps"] = len(steps_of(definition))
-    # Every node's place is stored, so the automatic layout runs once per flow
-    # (or on "tidy up"), not on every edit.
-    definition["layout"] = node_positions(definition)
-    save_definition(flow=locked, definition=definition, before=before, user=user)
-    return EditResult(flow=locked, definition=definition, value=value)
-
-
-def _service(change: Callable[..., object], what: str) -> Callable[..., EditResult]:
-    """The atomic service `(*, flow, revision, user, **arguments)` that applies the pure
-    `change(definition, **arguments)` to the draft with `apply_edit`."""
-
-    def service(*, flow: Flow, revision: int | None, user, **arguments) -> EditResult:
-        return apply_edit(
-            flow=flow, revision=revision, user=user, change=lambda d: change(d, **arguments)
-        )
-
-    service.__doc__ = f"{what} (`{change.__name__}`), as an atomic edit of the draft."
-    return service
-
-
-add_step = _service(insert_step, "Add a step")
-update_step = _service(change_step, "Change a step's fields")
-delete_step = _service(remove_step, "Delete a step")
-move_step = _service(shift_step, "Move a step")
-toggle_step_key = _service(toggle_key, "Accept or refuse a key")
-add_route = _service(insert_route, "Add a route")
-delete_route = _service(remove_route, "Delete a route")
-move_route = _service(shift_route, "Move a route")
-move_action = _service(shift_action, "Move an action")
-delete_action = _service(remove_action, "Delete an action")
-update_settings = _service(change_settings, "Change the flow's settings")
-save_variable = _service(set_variable, "Add or change a variable")
-delete_variable = _service(remove_variable, "Delete a variable")
-
-
-def _after_new_step(change: Callable[..., object]) -> Callable[..., object]:
-    """`change`, after creating the step its `new_step` argument names, if any (a goto
-    to "new step..." creates the step it goes to)."""
-
-    def with_new_step(definition: dict, *, new_step: str | None = None, **arguments):
-        if new_step:
-            insert_step(definition, step_id=new_step)
-        return change(definition, **arguments)
-
-    with_new_step.__name__ = change.__name__
-    return with_new_step
-
-
-add_action = _service(_after_new_step(insert_action), "Add an action")
-update_action = _service(_after_new_step(change_action), "Change an action")
-
-
-def place_node(*, flow: Flow, revision: int | None, user, index: int, x: float, y: float):
-    def change(definition):
-        step_id = step_at(definition, index).get("step_id")
-        place_step(definition, step_id=step_id, x=x, y=y, layout=node_positions(definition))
-
-    return apply_edit(flow=flow, revision=revision, user=user, change=change)
-
-
-def tidy_layout(*, flow: Flow, revision: int | None, user):
-    return apply_edit(
-        flow=flow,
-        revision=revision,
-        user=user,
-        change=lambda d: replace_layout(d, layout=automatic_layout(d)),
-    )

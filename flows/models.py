@@ -96,6 +96,13 @@ class Variable(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def position(self) -> int:
+        """Where the variable is in its flow's list: the editor's (and the edit
+        services') address of it."""
+        earlier = models.Q(order__lt=self.order) | models.Q(order=self.order, pk__lt=self.pk)
+        return Variable.objects.filter(earlier, flow_id=self.flow_id).count()
+
 
 class ActionsForm(models.TextChoices):
     """How an `actions` list was written: a list, `null` (the call ends), or left out."""

@@ -85,6 +85,8 @@ class VariableSerializer(serializers.ModelSerializer):
     class Meta:
         model = Variable
         fields = ["id", "order", "name", "label", "default", "description"]
+        # New variables go last; a name the flow already has is refused by the service.
+        read_only_fields = ["order"]
 
     def validate_name(self, name: str) -> str:
         if not VARIABLE_NAME_RE.match(name):
@@ -92,12 +94,6 @@ class VariableSerializer(serializers.ModelSerializer):
                 "Start with a letter or _, then letters, digits or _ (at most 64): "
                 "the name is used as $name$, as a Phonon flow key and as an iovox element."
             )
-        flow = self.context["flow"]
-        others = Variable.objects.filter(flow=flow, name=name)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError(f'This flow already has a variable "{name}".')
         return name
 
 

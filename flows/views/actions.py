@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dialer_site.permissions import permission_for
 
-from .. import editing
+from .. import editing, services
 from ..definition import definition_from_flow
 from ..forms import PHONE_RE, ActionForm
 from ..phones import check_phone
@@ -94,12 +94,13 @@ def _save_action_form(request, flow, index, route, number=None):
         return _action_form(request, definition, prefix, original)
 
     def apply(definition, form):
-        if form.new_step:
-            editing.insert_step(definition, step_id=form.new_step)
-        if number is None:
-            return editing.insert_action(definition, index=index, route=route, action=form.action)
-        return editing.change_action(
-            definition, index=index, route=route, action=number, value=form.action
+        return editing.put_action(
+            definition,
+            index=index,
+            route=route,
+            action=number,
+            value=form.action,
+            new_step=form.new_step,
         )
 
     def saved(result):
@@ -146,7 +147,7 @@ def action(request, pk: int, index: int, route: int, number: int):
 @permission_for(READ, WRITE)
 def delete_action(request, pk: int, index: int, route: int, number: int):
     return routes_edit(
-        request, flow_or_404(pk), index, editing.delete_action, route=route, action=number
+        request, flow_or_404(pk), index, services.delete_action, route=route, action=number
     )
 
 
@@ -157,7 +158,7 @@ def move_action(request, pk: int, index: int, route: int, number: int):
         request,
         flow_or_404(pk),
         index,
-        editing.move_action,
+        services.move_action,
         route=route,
         action=number,
         offset=offset_of(request),

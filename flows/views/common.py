@@ -15,10 +15,11 @@ from django.utils.safestring import mark_safe
 
 from .. import flowmap, flowmap_svg
 from ..definition import definition_from_flow
-from ..editing import DraftConflict, EditResult, apply_edit, steps_of
+from ..editing import steps_of
 from ..findings import sort_findings
 from ..lint import lint
 from ..models import Flow, Recording
+from ..services import DraftConflict, EditResult, apply_edit
 
 EDITOR = "flows/editor.html"
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from dialer_site.permissions import permission_for
 
-from .. import editing
+from .. import editing, services
 from ..definition import definition_from_flow, split_definition
 from ..forms import SettingsForm, VariableForm
 from ..models import FlowVersion
@@ -130,7 +130,7 @@ def settings(request, pk: int):
         return refused()
 
     return run_edit(
-        request, flow, editing.update_settings, saved, invalid, fields=form.cleaned_data
+        request, flow, services.update_settings, saved, invalid, fields=form.cleaned_data
     )
 
 
@@ -199,7 +199,7 @@ def _save_variable(request, flow, definition: dict, position: int | None):
     return run_edit(
         request,
         flow,
-        editing.save_variable,
+        services.save_variable,
         saved,
         invalid,
         position=position,
@@ -218,4 +218,4 @@ def delete_variable(request, pk: int, position: int):
     def invalid(error):
         return _variables_response(request, flow, definition_from_flow(flow))
 
-    return run_edit(request, flow, editing.delete_variable, done, invalid, position=position)
+    return run_edit(request, flow, services.delete_variable, done, invalid, position=position)

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 
 from dialer_site.permissions import permission_for
 
-from .. import editing
+from .. import editing, services
 from ..forms import RouteForm
 from .common import flow_or_404, offset_of, run_form_edit
 from .steps import READ, WRITE, routes_edit, step_update
@@ -45,12 +45,12 @@ def add_route(request, pk: int, index: int):
 @require_POST
 @permission_for(READ, WRITE)
 def delete_route(request, pk: int, index: int, route: int):
-    return routes_edit(request, flow_or_404(pk), index, editing.delete_route, route=route)
+    return routes_edit(request, flow_or_404(pk), index, services.delete_route, route=route)
 
 
 @require_POST
 @permission_for(READ, WRITE)
 def move_route(request, pk: int, index: int, route: int):
     return routes_edit(
-        request, flow_or_404(pk), index, editing.move_route, route=route, offset=offset_of(request)
+        request, flow_or_404(pk), index, services.move_route, route=route, offset=offset_of(request)
     )

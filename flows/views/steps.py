@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from dialer_site.permissions import permission_for
 
-from .. import editing
-from ..canonical import PLACEHOLDER_RE, KeyRange, parse_key
+from .. import editing, services
+from ..canonical import PLACEHOLDER_RE, KeyRange, accepted_keys, parse_key
 from ..definition import definition_from_flow
 from ..forms import ActionForm, KeyForm, RouteForm, StepForm
 from .common import (
@@ -143,7 +143,7 @@ def step_panel_context(
                 "last": r == len(step.get("actions") or []) - 1,
             }
         )
-    keys = editing.accepted_keys(step)
+    keys = accepted_keys(step)
     return {
         "step": step,
         "index": index,
@@ -249,7 +249,7 @@ def add_step(request, pk: int):
             status=422,
         )
 
-    return run_edit(request, flow, editing.add_step, saved, invalid)
+    return run_edit(request, flow, services.add_step, saved, invalid)
 
 
 @require_POST
@@ -269,7 +269,7 @@ def delete_step(request, pk: int, index: int):
     def invalid(error):
         return step_update(request, flow, definition_from_flow(flow), index)
 
-    return run_edit(request, flow, editing.delete_step, saved, invalid, index=index)
+    return run_edit(request, flow, services.delete_step, saved, invalid, index=index)
 
 
 @require_POST
@@ -288,7 +288,7 @@ def move_step(request, pk: int, index: int):
     def invalid(error):
         return step_update(request, flow, definition_from_flow(flow), index)
 
-    return run_edit(request, flow, editing.move_step, saved, invalid, index=index, offset=offset)
+    return run_edit(request, flow, services.move_step, saved, invalid, index=index, offset=offset)
 
 
 @require_POST
@@ -312,7 +312,7 @@ def toggle_key(request, pk: int, index: int):
     return run_edit(
         request,
         flow,
-        editing.toggle_step_key,
+        services.toggle_step_key,
         saved,
         invalid,
         index=index,
@@ -331,7 +331,7 @@ def place_step(request, pk: int, index: int):
         return HttpResponse("Send the new position as numbers x and y.", status=422)
 
     return run_edit(
-        request, flow, editing.place_node, *_map_answers(request, flow), index=index, x=x, y=y
+        request, flow, services.place_node, *_map_answers(request, flow), index=index, x=x, y=y
     )
 
 
@@ -340,7 +340,7 @@ def place_step(request, pk: int, index: int):
 def tidy_layout(request, pk: int):
     """Forget the dragged places: the automatic layout arranges every node again."""
     flow = flow_or_404(pk)
-    return run_edit(request, flow, editing.tidy_layout, *_map_answers(request, flow))
+    return run_edit(request, flow, services.tidy_layout, *_map_answers(request, flow))
 
 
 def _map_answers(request, flow):

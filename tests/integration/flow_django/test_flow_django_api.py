@@ -189,7 +189,7 @@ def test_variables_crud(designer_api, viewer_api, flow):
     listed = viewer_api.get(base).json()
     assert [v["name"] for v in listed["results"]] == ["first_name", "city"]
     duplicate = designer_api.post(base, {"name": "city"}, format="json")
-    assert duplicate.status_code == 400 and "already has" in duplicate.json()["name"][0]
+    assert duplicate.status_code == 400 and "already a variable" in duplicate.json()["name"][0]
     bad = designer_api.post(base, {"name": "9lives"}, format="json")
     assert bad.status_code == 400
     assert designer_api.delete(variable_url).status_code == 204

@@ -140,7 +140,7 @@ def test_a_stale_draft_revision_is_a_conflict(flow):
 
 
 def test_a_draft_without_metadata_keeps_the_flows_own(flow):
-    services.update_settings(flow=flow, settings={"max_retries": 4})
+    services.update_settings(flow=flow, revision=None, user=None, fields={"max_retries": 4})
     strict, _ = read_flow(flow)
     services.update_draft(flow=flow, definition=strict, expected_revision=None)
     definition = definition_from_flow(flow)
@@ -149,12 +149,44 @@ def test_a_draft_without_metadata_keeps_the_flows_own(flow):
 
 
 def test_settings_and_variable_changes_bump_the_revision(flow, designer):
-    services.update_settings(flow=flow, settings={"name": "Renamed"}, user=designer)
-    variable = services.save_variable(flow=flow, data={"name": "city"}, user=designer)
-    assert variable.order == 1
-    services.delete_variable(variable=variable, user=designer)
+    services.update_settings(flow=flow, revision=1, user=designer, fields={"name": "Renamed"})
+    added = services.save_variable(
+        flow=flow, revision=2, user=designer, position=None, variable={"name": "city"}
+    )
+    assert (added.value.order, added.value.position) == (1, 1)
+    services.delete_variable(flow=flow, revision=3, user=designer, position=1)
     flow.refresh_from_db()
     assert (flow.name, flow.draft_revision) == ("Renamed", 4)
+
+
+def test_settings_and_variable_changes_refuse_a_stale_draft(flow, designer):
+    with pytest.raises(services.DraftConflict):
+        services.update_settings(flow=flow, revision=0, user=designer, fields={"name": "x"})
+    with pytest.raises(services.DraftConflict):
+        services.save_variable(
+            flow=flow, revision=0, user=designer, position=None, variable={"name": "city"}
+        )
+    with pytest.raises(services.DraftConflict):
+        services.delete_variable(flow=flow, revision=0, user=designer, position=0)
+    flow.refresh_from_db()
+    assert (flow.name, flow.draft_revision, flow.variables.count()) == ("Reminder", 1, 1)
+
+
+def test_a_changed_variable_keeps_its_row(flow, designer):
+    """The API addresses variables by id: a change of one leaves every id as it was."""
+    ids = list(flow.variables.values_list("pk", flat=True))
+    services.save_variable(
+        flow=flow, revision=None, user=designer, position=None, variable={"name": "city"}
+    )
+    services.save_variable(
+        flow=flow, revision=None, user=designer, position=0, variable={"default": "Dana"}
+    )
+    assert list(flow.variables.order_by("order").values_list("pk", flat=True))[:1] == ids
+    assert definition_from_flow(flow)["variables"][0] == {
+        "name": "first_name",
+        "label": "First name",
+        "default": "Dana",
+    }
 
 
 # --- recordings -----------------------------------------------------------------

@@ -12,36 +12,59 @@ from flows.models import Action, Flow, Step
 
 from .conftest import make_big_flow
 
+
+def edit(change):
+    """The edit a form view makes: the pure `change`, applied with `apply_edit`."""
+
+    def service(*, flow, revision, user, **kwargs):
+        return services.apply_edit(
+            flow=flow, revision=revision, user=user, change=lambda d: change(d, **kwargs)
+        )
+
+    service.__name__ = change.__name__
+    return service
+
+
 CHANGES = [
-    (editing.add_step, {}),
-    (editing.add_step, {"step_id": "extra"}),
-    (editing.update_step, {"index": 0, "fields": {"step_id": "start", "dtmf_ivr_timeout": None}}),
-    (editing.update_step, {"index": 1, "fields": {"prompt": ["one", "two"]}}),
-    (editing.toggle_step_key, {"index": 1, "key": "9"}),
-    (editing.toggle_step_key, {"index": 0, "key": "11"}),
-    (editing.add_route, {"index": 1, "key": {"min": "10", "max": "19"}}),
-    (editing.add_route, {"index": 1, "key": "9"}),
-    (editing.add_action, {"index": 1, "route": 0, "action": {"action": "hangup"}}),
+    (services.add_step, {}),
+    (services.add_step, {"step_id": "extra"}),
     (
-        editing.add_action,
+        edit(editing.change_step),
+        {"index": 0, "fields": {"step_id": "start", "dtmf_ivr_timeout": None}},
+    ),
+    (edit(editing.change_step), {"index": 1, "fields": {"prompt": ["one", "two"]}}),
+    (services.toggle_step_key, {"index": 1, "key": "9"}),
+    (services.toggle_step_key, {"index": 0, "key": "11"}),
+    (edit(editing.insert_route), {"index": 1, "key": {"min": "10", "max": "19"}}),
+    (edit(editing.insert_route), {"index": 1, "key": "9"}),
+    (
+        edit(editing.put_action),
+        {"index": 1, "route": 0, "action": None, "value": {"action": "hangup"}},
+    ),
+    (
+        edit(editing.put_action),
         {
             "index": 1,
             "route": 1,
-            "action": {"action": "goto", "params": {"step_id": "baz"}},
+            "action": None,
+            "value": {"action": "goto", "params": {"step_id": "baz"}},
             "new_step": "baz",
         },
     ),
-    (editing.move_action, {"index": 0, "route": 0, "action": 0, "offset": 1}),
-    (editing.update_action, {"index": 0, "route": 1, "action": 0, "value": {"action": "hangup"}}),
-    (editing.delete_action, {"index": 0, "route": 3, "action": 2}),
-    (editing.move_route, {"index": 0, "route": 0, "offset": 1}),
-    (editing.delete_route, {"index": 0, "route": 2}),
-    (editing.move_step, {"index": 1, "offset": -1}),
-    (editing.delete_step, {"index": 0}),
-    (editing.place_node, {"index": 0, "x": 15.5, "y": 300.0}),
-    (editing.tidy_layout, {}),
+    (services.move_action, {"index": 0, "route": 0, "action": 0, "offset": 1}),
     (
-        editing.save_variable,
+        edit(editing.put_action),
+        {"index": 0, "route": 1, "action": 0, "value": {"action": "hangup"}},
+    ),
+    (services.delete_action, {"index": 0, "route": 3, "action": 2}),
+    (services.move_route, {"index": 0, "route": 0, "offset": 1}),
+    (services.delete_route, {"index": 0, "route": 2}),
+    (services.move_step, {"index": 1, "offset": -1}),
+    (services.delete_step, {"index": 0}),
+    (services.place_node, {"index": 0, "x": 15.5, "y": 300.0}),
+    (services.tidy_layout, {}),
+    (
+        services.save_variable,
         {
             "position": None,
             "variable": {
@@ -52,9 +75,9 @@ CHANGES = [
             },
         },
     ),
-    (editing.delete_variable, {"position": 0}),
+    (services.delete_variable, {"position": 0}),
     (
-        editing.update_settings,
+        services.update_settings,
         {
             "fields": {
                 "name": "Renamed",
@@ -78,7 +101,7 @@ def test_each_change_is_stored_as_computed(foo_bar, designer):
 
 
 def test_a_renamed_step_keeps_its_gotos(foo_bar, designer):
-    editing.update_step(
+    edit(editing.change_step)(
         flow=foo_bar, revision=None, user=designer, index=1, fields={"step_id": "baz"}
     )
     steps = definition_from_flow(foo_bar)["steps"]
@@ -88,27 +111,27 @@ def test_a_renamed_step_keeps_its_gotos(foo_bar, designer):
 
 
 def test_a_goto_to_a_deleted_step_remembers_its_target_and_relinks(foo_bar, designer):
-    editing.delete_step(flow=foo_bar, revision=None, user=designer, index=1)
+    services.delete_step(flow=foo_bar, revision=None, user=designer, index=1)
     goto = Action.objects.get(type="goto", route__step__flow=foo_bar)
     assert goto.goto_step is None and goto.goto_step_name == "bar"
-    editing.add_step(flow=foo_bar, revision=None, user=designer, step_id="bar")
+    services.add_step(flow=foo_bar, revision=None, user=designer, step_id="bar")
     goto.refresh_from_db()
     assert goto.goto_step == Step.objects.get(flow=foo_bar, step_id="bar")
 
 
 def test_a_stale_revision_is_refused(foo_bar, designer):
-    with pytest.raises(editing.DraftConflict, match="changed by someone else"):
-        editing.add_step(flow=foo_bar, revision=foo_bar.draft_revision - 1, user=designer)
+    with pytest.raises(services.DraftConflict, match="changed by someone else"):
+        services.add_step(flow=foo_bar, revision=foo_bar.draft_revision - 1, user=designer)
 
 
 @pytest.mark.parametrize(
     ("service", "kwargs", "message"),
     [
-        (editing.add_step, {"step_id": "foo"}, "already called"),
-        (editing.update_step, {"index": 7, "fields": {}}, "no longer exists"),
-        (editing.add_route, {"index": 5, "key": "1"}, "no longer exists"),
-        (editing.delete_action, {"index": 0, "route": 0, "action": 9}, "no longer exists"),
-        (editing.save_variable, {"position": 3, "variable": {"name": "x"}}, "no longer exists"),
+        (services.add_step, {"step_id": "foo"}, "already called"),
+        (edit(editing.change_step), {"index": 7, "fields": {}}, "no longer exists"),
+        (edit(editing.insert_route), {"index": 5, "key": "1"}, "no longer exists"),
+        (services.delete_action, {"index": 0, "route": 0, "action": 9}, "no longer exists"),
+        (services.save_variable, {"position": 3, "variable": {"name": "x"}}, "no longer exists"),
     ],
 )
 def test_impossible_changes_are_refused_in_plain_words(foo_bar, designer, service, kwargs, message):
@@ -141,14 +164,14 @@ def test_the_editor_reads_back_exactly_what_it_saved(designer):
     for name in ("dialer_test.json", "key_ranges_steps.json", "simple_test.json"):
         data = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
         flows.append(services.import_flow(data=data, user=designer, name=name)[0])
-    editing.save_variable(
+    services.save_variable(
         flow=flows[1],
         revision=None,
         user=designer,
         position=None,
         variable={"name": "first_name", "label": "First name", "default": "", "description": ""},
     )
-    edited = editing.delete_step(flow=flows[1], revision=None, user=designer, index=1)
+    edited = services.delete_step(flow=flows[1], revision=None, user=designer, index=1)
     # Only the touched rows were rewritten, yet the draft reads as the edit computed it
     # and as a whole save of that definition would store it.
     assert definition_from_flow(flows[1]) == edited.definition
