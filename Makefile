@@ -17,10 +17,13 @@ run: setup
 	$(PY) manage.py setup_demo
 	$(PY) -m honcho start
 
+# The browser tests need Chromium: ensure_browser installs it when missing (or stops
+# and says what to install) and prints the path the tests are to drive.
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
+	chromium="$$($(PY) scripts/ensure_browser.py)" && \
+	  CHROMIUM_PATH="$$chromium" $(PY) -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PY) -m pytest -p no:cacheprovider -m "not browser" $(PYTEST_ARGS)
