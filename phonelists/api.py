@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import services
+from . import services, tasks
 from .models import Contact, DoNotCall, PhoneList
 from .reading import FileRefused
 from .serializers import (
@@ -44,6 +44,7 @@ class PhoneListCollection(generics.ListCreateAPIView):
                 default_country=data["default_country"],
                 created_by=request.user,
                 mapping=data.get("mapping"),
+                enqueue=tasks.import_phone_list.enqueue,
             )
         except FileRefused as refusal:
             return Response({"file": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
@@ -114,7 +115,9 @@ class PhoneListMapping(APIView):
         body.is_valid(raise_exception=True)
         mapping = [dict(entry) for entry in body.validated_data["mapping"]]
         try:
-            services.set_mapping(phone_list=phone_list, mapping=mapping)
+            services.set_mapping(
+                phone_list=phone_list, mapping=mapping, enqueue=tasks.import_phone_list.enqueue
+            )
         except services.MappingInvalid as invalid:
             return Response({"mapping": invalid.errors}, status=status.HTTP_400_BAD_REQUEST)
         data = PhoneListSerializer(phone_list, context={"request": request}).data

@@ -1,12 +1,16 @@
 """Writes to phone lists and the do-not-call list. Views, the API, the command and the
 tasks call these; campaigns call `is_do_not_call` / `add_do_not_call` at dispatch and
-when the IVR's `mark` action with type `remove` reports a number."""
+when the IVR's `mark` action with type `remove` reports a number.
+
+The import runs in a task (`phonelists.tasks`), which calls `run_phone_list_import`
+here; so a service that queues it is handed the task's `enqueue` by its caller
+rather than importing the task module, which imports this one."""
 
 import contextlib
 import io
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
@@ -102,9 +106,12 @@ def upload_phone_list(
     created_by=None,
     mapping: list[dict] | None = None,
     confirm_mapping: bool = False,
+    enqueue: Callable[[int], object] | None = None,
 ) -> PhoneList:
-    """Store the file, look at it, and queue its import (or wait for a column mapping
-    when the headers are not all recognised and no mapping was given).
+    """Store the file, look at it, and queue its import with `enqueue(phone_list_id)`
+    (or wait for a column mapping when the headers are not all recognised and no
+    mapping was given). The pages and the API pass the import task's `enqueue`; a
+    script that runs the import itself passes none.
 
     `confirm_mapping` asks for the mapping step even when a guess exists (the page
     does; the API imports straight away with the guess when it finds a number column).
@@ -146,18 +153,15 @@ def upload_phone_list(
         sample_rows=facts["sample_rows"],
         created_by=created_by,
     )
-    if ready:
-        enqueue_import(phone_list)
+    if ready and enqueue is not None:
+        enqueue(phone_list.pk)
     return phone_list
 
 
-def enqueue_import(phone_list: PhoneList) -> None:
-    from .tasks import import_phone_list
-
-    import_phone_list.enqueue(phone_list.pk)
-
-
-def set_mapping(*, phone_list: PhoneList, mapping: list[dict]) -> PhoneList:
+def set_mapping(
+    *, phone_list: PhoneList, mapping: list[dict], enqueue: Callable[[int], object]
+) -> PhoneList:
+    """Take the column mapping of a list that waits for one, and queue its import."""
     if phone_list.status != PhoneList.Status.NEEDS_MAPPING:
         raise MappingInvalid(["The list's columns are already mapped."])
     column_count = max([len(phone_list.headers)] + [len(r) for r in phone_list.sample_rows])
@@ -167,7 +171,7 @@ def set_mapping(*, phone_list: PhoneList, mapping: list[dict]) -> PhoneList:
     phone_list.mapping = mapping
     phone_list.status = PhoneList.Status.QUEUED
     phone_list.save(update_fields=["mapping", "status"])
-    enqueue_import(phone_list)
+    enqueue(phone_list.pk)
     return phone_list
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from dialer_site.htmx import redirect_after_post
 from dialer_site.permissions import permission_for
 
-from . import columns, services
+from . import columns, services, tasks
 from .forms import PhoneListUploadForm, mapping_from_post
 from .models import PhoneList
 from .reading import FileRefused
@@ -45,6 +45,7 @@ def upload(request):
                     default_country=form.cleaned_data["default_country"],
                     created_by=request.user,
                     confirm_mapping=True,
+                    enqueue=tasks.import_phone_list.enqueue,
                 )
             except FileRefused as refusal:
                 form.add_error("file", str(refusal))
@@ -109,7 +110,9 @@ def mapping(request, pk: int):
     count = max([len(phone_list.headers)] + [len(r) for r in phone_list.sample_rows])
     chosen = mapping_from_post(request.POST, count)
     try:
-        services.set_mapping(phone_list=phone_list, mapping=chosen)
+        services.set_mapping(
+            phone_list=phone_list, mapping=chosen, enqueue=tasks.import_phone_list.enqueue
+        )
     except services.MappingInvalid as invalid:
         context = _detail_context(request, phone_list, mapping_errors=invalid.errors)
         context["mapping_rows"] = _mapping_rows(phone_list, chosen)

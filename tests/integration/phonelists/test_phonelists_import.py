@@ -13,7 +13,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from phonelists import services
+from phonelists import services, tasks
 from phonelists.models import Contact, DoNotCall, PhoneList
 from phonelists.reading import FileRefused
 
@@ -27,7 +27,10 @@ DOC_EXAMPLE = "tests/fixtures/paycall/upload_numbers.csv"
 def imported(content, name="list.csv", **kwargs) -> PhoneList:
     kwargs.setdefault("default_country", "IL")
     phone_list = services.upload_phone_list(
-        name="Test", upload=upload_file(content, name), **kwargs
+        name="Test",
+        upload=upload_file(content, name),
+        enqueue=tasks.import_phone_list.enqueue,
+        **kwargs,
     )
     phone_list.refresh_from_db()
     return phone_list
@@ -306,10 +309,15 @@ def test_a_list_without_a_number_column_waits_for_a_mapping():
     phone_list = imported("name,mobile phone\nDana,0544567890\n")
     assert phone_list.status == PhoneList.Status.NEEDS_MAPPING
     with pytest.raises(services.MappingInvalid):
-        services.set_mapping(phone_list=phone_list, mapping=[{"role": "variable", "name": "x"}] * 2)
+        services.set_mapping(
+            phone_list=phone_list,
+            mapping=[{"role": "variable", "name": "x"}] * 2,
+            enqueue=tasks.import_phone_list.enqueue,
+        )
     services.set_mapping(
         phone_list=phone_list,
         mapping=[{"role": "variable", "name": "name"}, {"role": "number", "name": "mobile"}],
+        enqueue=tasks.import_phone_list.enqueue,
     )
     phone_list.refresh_from_db()
     assert phone_list.status == PhoneList.Status.DONE

@@ -4,7 +4,7 @@ import pytest
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from phonelists import services
+from phonelists import services, tasks
 from phonelists.models import PhoneList
 
 from .conftest import upload_file
@@ -33,6 +33,7 @@ def test_the_queued_import_runs_in_the_worker_and_twice_is_harmless(settings, ma
         upload=upload_file("number,cli\r\n+97231000000,0723000000\r\n0544567890,\r\n"),
         default_country="IL",
         created_by=manager,
+        enqueue=tasks.import_phone_list.enqueue,
     )
     assert phone_list.status == PhoneList.Status.QUEUED
     task = DBTaskResult.objects.get()
@@ -47,7 +48,7 @@ def test_the_queued_import_runs_in_the_worker_and_twice_is_harmless(settings, ma
     assert phone_list.status == PhoneList.Status.DONE
     assert phone_list.imported == 2
     # The same task enqueued again (a retry, a second worker) leaves the list as it is.
-    services.enqueue_import(phone_list)
+    tasks.import_phone_list.enqueue(phone_list.pk)
     run_worker_once()
     phone_list.refresh_from_db()
     assert phone_list.imported == 2 and phone_list.contacts.count() == 2
