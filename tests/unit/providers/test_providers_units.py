@@ -65,11 +65,6 @@ def test_the_documents_header_with_spaces_is_understood():
             'unique_campaign_id,steps\r\n"1","2","","","","ten","0","X","c","{}"\r\n',
             "not a whole number",
         ),
-        (
-            "cli,phone_number,start_time,answer_time,hangup_time,duration,billsec,hangup_cause,"
-            'unique_campaign_id,steps\r\n"1","2","","","","0","0","X","c","{oops"\r\n',
-            "not JSON",
-        ),
     ],
 )
 def test_bad_cdr_files_say_where(text, message):
