@@ -2,6 +2,10 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "$$(python3 -m site --user-base)/bin/uv")
 PY := .venv/bin/python
+# `make run PORT=8001` serves there; SITE_URL, the address the demo's provider accounts
+# and callbacks use, follows the port unless it is set.
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test setup uv lint format bench fault-test test-fast clean
 
@@ -14,8 +18,8 @@ setup: uv
 run: setup
 	mkdir -p var
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py setup_demo
-	$(PY) -m honcho start
+	SITE_URL=$(SITE_URL) $(PY) manage.py setup_demo
+	PORT=$(PORT) SITE_URL=$(SITE_URL) $(PY) -m honcho start
 
 # The browser tests need Chromium: ensure_browser installs it when missing (or stops
 # and says what to install) and prints the path the tests are to drive.

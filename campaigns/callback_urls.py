@@ -4,14 +4,18 @@ campaign's secret token in the path.
 campaigns.webhook_urls is mounted at the site's root prefix WEBHOOK_PREFIX (outside
 the login-protected pages), so the paths are written out here rather than reversed:
 a page that shows them must work even where the webhooks are served by another host.
+A campaign made without an address of its own (public_base_url blank) uses the site's,
+settings.SITE_URL.
 """
+
+from django.conf import settings
 
 WEBHOOK_PREFIX = "/webhooks/"
 
 
 def _absolute(campaign, endpoint: str) -> str:
     path = f"{WEBHOOK_PREFIX}campaigns/{campaign.key}/{campaign.webhook_token}/{endpoint}"
-    return campaign.public_base_url.rstrip("/") + path
+    return (campaign.public_base_url or settings.SITE_URL).rstrip("/") + path
 
 
 def steps_report_url(campaign) -> str:

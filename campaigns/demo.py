@@ -5,14 +5,18 @@ The demo is loaded before the web server runs, so the campaign's HTTP requests g
 the site's own WSGI application in-process (a requests adapter): the same URLs and
 the same emulator code as with a running server, only no socket. The Paycall flow
 is queued (one dialer, uploaded list, start), and its CDRs are pulled with
-cdr_by_campaign, so no callback has to reach a server that is not running yet.
+cdr_by_campaign, so no callback has to reach a server that is not running yet. The
+sandbox side (its account, completing the calls) is reached through the sandbox's
+management commands, as an operator would.
 """
 
 import io
 from urllib.parse import urlsplit
 
 import requests
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.test import Client
 
 from campaigns.cdrs_ingest import ingest_paycall_cdr_csv
@@ -31,7 +35,6 @@ DEMO_CAMPAIGN = "Demo: foo/bar IVR to 200 contacts"
 DEMO_LIST = "Demo: campaign contacts"
 DEMO_FLOW = "Demo: foo/bar IVR"
 DEMO_ACCOUNT = "Demo: Paycall sandbox (campaigns)"
-DEMO_SITE = "http://127.0.0.1:8000"
 DEMO_CONTACTS = 200
 DEMO_USER, DEMO_PASSWORD = "demo-campaigns", "demo-campaigns-password"
 MAX_ROUNDS = 50
@@ -74,21 +77,25 @@ class WsgiAdapter(requests.adapters.BaseAdapter):
 
 def demo_session() -> requests.Session:
     session = requests.Session()
-    session.mount(DEMO_SITE, WsgiAdapter())
+    session.mount(settings.SITE_URL, WsgiAdapter())
     return session
 
 
 def demo_account() -> ProviderAccount:
-    from sandbox import registry
-
-    registry.paycall_account(
-        name=DEMO_ACCOUNT, username=DEMO_USER, password=DEMO_PASSWORD, answer_rate=0.65
+    call_command(
+        "sandbox_paycall_account",
+        DEMO_ACCOUNT,
+        username=DEMO_USER,
+        password=DEMO_PASSWORD,
+        answer_rate=0.65,
+        stdout=io.StringIO(),
     )
-    account, _ = ProviderAccount.objects.get_or_create(
+    # update_or_create: a demo loaded again under another SITE_URL follows it.
+    account, _ = ProviderAccount.objects.update_or_create(
         name=DEMO_ACCOUNT,
         defaults={
             "kind": "paycall",
-            "base_url": f"{DEMO_SITE}/sandbox/paycall",
+            "base_url": f"{settings.SITE_URL.rstrip('/')}/sandbox/paycall",
             "credentials": {"username": DEMO_USER, "password": DEMO_PASSWORD},
         },
     )
@@ -109,9 +116,6 @@ def demo_list() -> PhoneList:
 
 
 def run_demo_campaign(campaign: Campaign, session: requests.Session) -> None:
-    from sandbox.models import LedgerCall
-    from sandbox.tasks import complete_calls
-
     start_campaign(campaign=campaign, reason="Demo data.")
     client = get_client(campaign.account, session=session)
     for _ in range(MAX_ROUNDS):
@@ -119,7 +123,11 @@ def run_demo_campaign(campaign: Campaign, session: requests.Session) -> None:
         if dispatch_finished(campaign):
             break
     # The sandbox's own worker would simulate the calls a moment later; do it now.
-    complete_calls(LedgerCall.objects.filter(campaign_unique_id=campaign.paycall_unique_id))
+    call_command(
+        "sandbox_complete_calls",
+        paycall_campaign=campaign.paycall_unique_id,
+        stdout=io.StringIO(),
+    )
     ingest_paycall_cdr_csv(campaign, cdr_file(client, campaign.paycall_unique_id))
     campaign.refresh_from_db()
     if campaign.state == CampaignState.RUNNING:
@@ -144,7 +152,7 @@ def load() -> str:
             account=demo_account(),
             phone_list=demo_list(),
             cli="0723000000",
-            public_base_url=DEMO_SITE,
+            public_base_url=settings.SITE_URL,
         )
     )
     session = demo_session()

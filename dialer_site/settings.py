@@ -1,7 +1,7 @@
 """Settings read from the environment (12-factor), with safe development defaults.
 
 Every value that differs between a laptop and production comes from an environment
-variable; see README.md ("Production") for the list.
+variable; README.md ("Configuration") lists them all.
 """
 
 from pathlib import Path
@@ -25,6 +25,11 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# This site's address as browsers and providers reach it. The default is where `make
+# run` serves; the demo's provider accounts (the sandbox under /sandbox/), webhook
+# addresses of campaigns that recorded none, and campaign_run build their URLs on it.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # Fernet keys (urlsafe base64, 32 bytes) that encrypt provider credentials at rest.
 # The first key encrypts; every key decrypts, so a new key can be put in front and the

@@ -5,13 +5,13 @@ import secrets
 import string
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from campaigns.models import ProviderAccount
 
 from . import registry
 from .models import CalleeScript, SandboxAccount
 
-SANDBOX_ORIGIN = "http://127.0.0.1:8000/sandbox"
 DEMO_FLOW_ID = "DemoFlw1"
 DEMO_LINK_ID = "demo-link"
 CALLEE_SCRIPTS = (
@@ -40,7 +40,7 @@ def _provider_account(kind: str, name: str, path: str, credentials: dict, **opti
         name=name,
         defaults={
             "kind": kind,
-            "base_url": f"{SANDBOX_ORIGIN}/{path}",
+            "base_url": f"{settings.SITE_URL.rstrip('/')}/sandbox/{path}",
             "credentials": credentials,
             **options,
         },
@@ -98,7 +98,7 @@ def load() -> str:
         CalleeScript.objects.update_or_create(
             number=number, defaults={"hangup_cause": cause, "keys": keys, "talk_seconds": talk}
         )
-    return (
+    return gettext(
         "Sandbox: Paycall, Phonon (flow DemoFlw1, plain + encrypted) and iovox (demo-link) "
         "emulators with 4 provider accounts pointing at them."
     )

@@ -10,8 +10,10 @@ once all are sent (add --wait to follow the reports to the end as well).
 import json
 import time
 
+from django.conf import settings as django_settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from campaigns.analytics import progress, summary
 from campaigns.checks import CampaignSettings
@@ -38,8 +40,8 @@ class Command(BaseCommand):
         parser.add_argument("--cli", default="")
         parser.add_argument(
             "--public-url",
-            default="http://127.0.0.1:8000",
-            help="this site's address as the provider reaches it (for webhooks)",
+            default=django_settings.SITE_URL,
+            help=_("this site's address as the provider reaches it (for webhooks); SITE_URL"),
         )
         parser.add_argument("--wait", action="store_true", help="follow the campaign to the end")
         parser.add_argument("--inline", action="store_true", help="send the calls from here")

@@ -1,6 +1,8 @@
 import os
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from dialer_site.demo import DEMO_USERS, create_demo_users, demo_password, load_demo_data
 
@@ -23,4 +25,4 @@ class Command(BaseCommand):
         for username, role in DEMO_USERS:
             self.stdout.write(f"  {username.ljust(width)}  {role}")
         self.stdout.write(f"  password: {password}")
-        self.stdout.write("Open http://127.0.0.1:8000 and sign in.")
+        self.stdout.write(_("Open %(url)s and sign in.") % {"url": settings.SITE_URL})
