@@ -159,6 +159,26 @@ TASKS = {
     }
 }
 
+# Tuning of campaign dispatch and phone-list imports. The defaults live beside the
+# code that reads each one (campaigns.dispatch, campaigns.tasks, phonelists.limits);
+# an environment variable of the same name overrides it.
+_TUNING = {
+    "CAMPAIGN_PARALLEL_REQUESTS": int,
+    "CAMPAIGN_CALLS_PER_REQUEST": int,
+    "CAMPAIGN_DISPATCH_SLOTS": int,
+    "CAMPAIGN_DISPATCH_SLICE_SECONDS": float,
+    "CAMPAIGN_LEASE_MARGIN_SECONDS": float,
+    "PHONELIST_MAX_UPLOAD_BYTES": int,
+    "PHONELIST_MAX_UNCOMPRESSED_BYTES": int,
+    "PHONELIST_MAX_COMPRESSION_RATIO": int,
+    "PHONELIST_RATIO_FLOOR_BYTES": int,
+    "PHONELIST_MAX_ROWS": int,
+    "PHONELIST_MAX_LINE_LENGTH": int,
+    "PHONELIST_MAX_COLUMNS": int,
+    "PHONELIST_PARALLEL_MIN_BYTES": int,
+}
+globals().update({name: env.get_value(name, cast) for name, cast in _TUNING.items() if name in env})
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
