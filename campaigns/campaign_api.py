@@ -17,11 +17,11 @@ from phonelists.models import PhoneList
 from . import analytics
 from .cdr_table import export_rows, page, parse_filters
 from .checks import CampaignSettings, campaign_problems
+from .lifecycle import TransitionError
 from .models import Call, Campaign, CampaignEvent, Cdr, ProviderAccount
 from .scheduling import CallingWindow
 from .services import (
     CampaignInvalid,
-    TransitionError,
     cancel_campaign,
     create_campaign,
     pause_campaign,

@@ -2,8 +2,9 @@
 
 The rules that make "exactly once" hold:
 
-1. A call's idempotency key exists from the snapshot on (Paycall unique_id, Phonon
-   client-identifier, our id in an iovox call variable).
+1. A call's idempotency key exists from the snapshot on (each provider's builder
+   writes it where its document allows: Paycall's unique_id, Phonon's
+   client-identifier, an iovox call variable).
 2. A request is recorded (DispatchBatch: its exact payload, its calls, state SENDING,
    a claim token and time) in the same transaction that claims its calls, BEFORE it
    is sent. Claims use SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite every
@@ -11,8 +12,9 @@ The rules that make "exactly once" hold:
 3. When the outcome is unknown (timeout, dropped connection, a worker killed between
    sending and recording, noticed when its lease expires) the batch is never rebuilt:
    the very same payload is replayed, and the provider recognises what it already has
-   (Phonon "Checksum Repeated", Paycall's duplicate unique_id). iovox has no such
-   answer, so an iovox call in doubt is not resent: its status callback settles it.
+   (`Provider.recognises_repeats`: Phonon "Checksum Repeated", Paycall's duplicate
+   unique_id). A provider without such an answer (iovox) never gets a call in doubt
+   again: its status callback settles it.
 4. Outcomes are recorded only by the holder of the claim token, so a worker that
    wakes up after its lease expired cannot overwrite what another worker reconciled.
 """
@@ -21,58 +23,42 @@ import datetime as dt
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from campaigns.lifecycle import TransitionError, transition
 from campaigns.models import Call, Campaign, DispatchBatch
 from campaigns.models.campaigns import BatchState, CallState, CampaignState, DispatchMode
-from campaigns.payloads import build_batch_payload, calls_of_answer, replayable, send_payload
-from campaigns.scheduling import CallingWindow, may_send_now, next_send_time
-from campaigns.services import TransitionError, transition
-from providers import ProviderError, SendResult, get_client
+from campaigns.outbound import CONTACT_FIELDS, build_batch_request, provider_of
+from campaigns.paycall_queue import queue_round
+from campaigns.rounds import (
+    RoundReport,
+    backoff,
+    lease_seconds,
+    replay_delay,
+    setting,
+    window_of,
+)
+from campaigns.scheduling import SCHEDULE_LEAD_SECONDS, may_send_now, next_send_time
+from providers import OutboundRequest, ProviderError, SendResult, get_client
+from providers.building import CompileError
 
 logger = logging.getLogger(__name__)
 
-# Each of these may be overridden by a setting of the same name prefixed CAMPAIGN_.
-LEASE_MARGIN_SECONDS = 10
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_MAX_SECONDS = 300.0
 # Requests one worker keeps in flight at once (1 suits a server that takes one
 # request at a time).
 PARALLEL_REQUESTS = 4
-PHONON_BATCH_SIZE = 500
-# An iovox call in doubt waits this long for its status callback before it is given up.
+# A call in doubt at a provider that does not recognise repeats waits this long for
+# its status callback before it is given up.
 UNKNOWN_OUTCOME_SECONDS = 6 * 3600
 # Phonon and Paycall say "I already have this" with these names; a replay is then done.
 ALREADY_ACCEPTED = ("CHECKSUM_REPEATED", "DUPLICATE_UNIQUE_ID")
-# What a request is compiled from (the steps report and other JSON stay unread).
-PAYLOAD_FIELDS = (
-    "pk",
-    "position",
-    "idempotency_key",
-    "number",
-    "alternate_numbers",
-    "cli",
-    "dtmf_originator",
-    "variables",
-)
 OPEN_BATCH_STATES = (BatchState.SENDING, BatchState.RETRY, BatchState.UNCERTAIN)
+# Modes whose calls go out in requests of their own; the others are Paycall's
+# queued campaigns (campaigns.paycall_queue).
 SENDING_MODES = (DispatchMode.PHONON, DispatchMode.IOVOX, DispatchMode.PAYCALL_PER_CONTACT)
-
-
-@dataclass
-class RoundReport:
-    sent: int = 0
-    accepted: int = 0
-    failed: int = 0
-    duplicates: int = 0
-    stop: bool = False
-    idle: bool = False
-    wake_at: dt.datetime | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -81,40 +67,12 @@ class Claimed:
     token: str
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
-def lease_margin() -> float:
-    return float(_setting("CAMPAIGN_LEASE_MARGIN_SECONDS", LEASE_MARGIN_SECONDS))
-
-
-def lease_seconds(account) -> float:
-    """How long a claimed batch may stay SENDING before its worker is presumed dead:
-    longer than one request can take, so a live worker is never second-guessed."""
-    interval = 1.0 / account.calls_per_second if account.calls_per_second else 0.0
-    return account.connect_timeout + account.read_timeout + interval + lease_margin()
-
-
-def replay_delay(account) -> float:
-    """Wait before replaying a batch in doubt: a provider still working on a request
-    we gave up on must have recorded it by then, or the replay could race it."""
-    return account.read_timeout + lease_margin()
-
-
-def backoff(attempts: int) -> float:
-    return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
-
-
-def window_of(campaign: Campaign) -> CallingWindow:
-    return CallingWindow(campaign.window_start, campaign.window_end, tuple(campaign.window_days))
-
-
 def batch_size_for(campaign: Campaign) -> int:
-    if campaign.mode != DispatchMode.PHONON:
-        return 1
-    size = int(_setting("CAMPAIGN_PHONON_BATCH_SIZE", PHONON_BATCH_SIZE))
-    return max(1, min(PHONON_BATCH_SIZE, size))
+    """Calls a request carries: the provider's limit, or CAMPAIGN_CALLS_PER_REQUEST
+    when that is smaller."""
+    limit = provider_of(campaign).calls_per_request
+    size = int(setting("CAMPAIGN_CALLS_PER_REQUEST", limit))
+    return max(1, min(limit, size))
 
 
 # -- claiming ------------------------------------------------------------------------
@@ -127,7 +85,7 @@ def reclaim_stale(campaign: Campaign, now: dt.datetime) -> int:
     stale = DispatchBatch.objects.filter(
         campaign=campaign, state=BatchState.SENDING, claimed_at__lt=cutoff
     )
-    due = now if replayable(campaign.mode) else None
+    due = now if provider_of(campaign).recognises_repeats else None
     reclaimed = stale.update(state=BatchState.UNCERTAIN, claim_token="", next_attempt_at=due)
     unknown = DispatchBatch.objects.filter(
         campaign=campaign,
@@ -185,34 +143,45 @@ def claim_new(campaign: Campaign, now: dt.datetime, due: dt.datetime) -> Claimed
     """Claim the next pending calls and record their request before it is sent."""
     if not Campaign.objects.filter(pk=campaign.pk, state=CampaignState.RUNNING).exists():
         return None
-    ids = list(
-        _lock(
-            Call.objects.filter(campaign=campaign, state=CallState.PENDING).order_by("position")
-        ).values_list("pk", flat=True)[: batch_size_for(campaign)]
-    )
-    if not ids:
-        return None
+    while True:
+        ids = list(
+            _lock(
+                Call.objects.filter(campaign=campaign, state=CallState.PENDING).order_by("position")
+            ).values_list("pk", flat=True)[: batch_size_for(campaign)]
+        )
+        calls = list(
+            Call.objects.filter(pk__in=ids, state=CallState.PENDING)
+            .only(*CONTACT_FIELDS)
+            .order_by("position")
+        )
+        if not calls:
+            return None
+        built = build_batch_request(campaign, calls, now=now, due=due)
+        refuse(built.refused)
+        if built.request is not None:
+            break
     token = secrets.token_hex(8)
-    calls = list(
-        Call.objects.filter(pk__in=ids, state=CallState.PENDING)
-        .only(*PAYLOAD_FIELDS)
-        .order_by("position")
-    )
-    if not calls:
-        return None
-    payload = build_batch_payload(campaign, calls, now=now, due=due)
     batch = DispatchBatch.objects.create(
         campaign=campaign,
         state=BatchState.SENDING,
-        payload=payload,
+        payload={"request": built.request.as_dict()},
         attempts=1,
         claim_token=token,
         claimed_at=now,
     )
-    Call.objects.filter(pk__in=[c.pk for c in calls], state=CallState.PENDING).update(
+    Call.objects.filter(pk__in=[c.pk for c in built.calls], state=CallState.PENDING).update(
         state=CallState.SENDING, batch=batch
     )
     return Claimed(batch, token)
+
+
+def refuse(refused: list[tuple[Call, CompileError]]) -> None:
+    """Calls whose request cannot be built fail at once, with the builder's reason."""
+    for call, error in refused:
+        call.state, call.error_code = CallState.FAILED, "CANNOT_BUILD"
+        call.error_message = str(error)[:500]
+    fields = ["state", "error_code", "error_message"]
+    Call.objects.bulk_update([call for call, _ in refused], fields)
 
 
 # -- sending -------------------------------------------------------------------------
@@ -221,7 +190,7 @@ def claim_new(campaign: Campaign, now: dt.datetime, due: dt.datetime) -> Claimed
 def send(client, claimed: Claimed) -> SendResult | ProviderError:
     """One request over HTTP (no database work: this runs in a thread)."""
     try:
-        return send_payload(client, claimed.batch.payload)
+        return client.place_calls(OutboundRequest.from_dict(claimed.batch.payload["request"]))
     except ProviderError as error:
         return error
 
@@ -260,9 +229,11 @@ def record(campaign: Campaign, claimed: Claimed, result, now: dt.datetime) -> Ro
         return report
     if isinstance(result, ProviderError):
         return _record_error(campaign, batch, mine, calls, result, now, report)
-    by_ref = calls_of_answer(campaign.mode, calls)
-    if len(calls) == 1 and not by_ref:
+    if len(calls) == 1:
         by_ref = {outcome.client_ref: calls[0] for outcome in result.accepted + result.rejected}
+    else:
+        # A request of several calls is answered call by call, by our reference.
+        by_ref = {call.idempotency_key: call for call in calls}
     failed = []
     for outcome in result.rejected:
         call = by_ref.get(outcome.client_ref)
@@ -315,7 +286,7 @@ def _record_error(campaign, batch, mine, calls, error: ProviderError, now, repor
         report.accepted = report.duplicates = len(ids)
         return report
     uncertain = error.code in ("TIMEOUT", "CONNECTION")
-    if uncertain and not replayable(campaign.mode):
+    if uncertain and not provider_of(campaign).recognises_repeats:
         # Maybe placed, maybe not: resending could call twice; the callback decides.
         mine.update(
             state=BatchState.UNCERTAIN, next_attempt_at=None, answer=_answer(error), claim_token=""
@@ -354,8 +325,6 @@ def dispatch_finished(campaign: Campaign) -> bool:
 
 
 def start_if_due(campaign: Campaign, now: dt.datetime) -> Campaign:
-    from campaigns.scheduling import SCHEDULE_LEAD_SECONDS
-
     lead = dt.timedelta(seconds=SCHEDULE_LEAD_SECONDS)
     if campaign.state == CampaignState.SCHEDULED and (
         campaign.start_at is None or campaign.start_at - lead <= now
@@ -370,7 +339,7 @@ def start_if_due(campaign: Campaign, now: dt.datetime) -> Campaign:
 
 
 def parallel_requests() -> int:
-    return max(1, int(_setting("CAMPAIGN_PARALLEL_REQUESTS", PARALLEL_REQUESTS)))
+    return max(1, int(setting("CAMPAIGN_PARALLEL_REQUESTS", PARALLEL_REQUESTS)))
 
 
 def dispatch_round(
@@ -384,8 +353,6 @@ def dispatch_round(
     if campaign.state != CampaignState.RUNNING:
         return RoundReport(stop=True)
     if campaign.mode not in SENDING_MODES:
-        from campaigns.paycall_queue import queue_round
-
         return queue_round(campaign, client=client, now=now)
     reclaim_stale(campaign, now)
     due = next_send_time(

@@ -16,32 +16,22 @@ import secrets
 
 from django.db import transaction
 
-from campaigns.dispatch import (
-    RoundReport,
-    backoff,
-    lease_seconds,
-    may_send_now,
-    next_send_time,
-    replay_delay,
-    window_of,
-)
+from campaigns.lifecycle import transition
 from campaigns.models import Call, Campaign, DispatchBatch
 from campaigns.models.campaigns import (
     BatchState,
     CallState,
     CampaignState,
-    DispatchMode,
     PaycallStage,
 )
-from campaigns.payloads import paycall_options
-from campaigns.scheduling import paycall_dial_at
+from campaigns.outbound import dialer_stage_request
+from campaigns.rounds import RoundReport, backoff, lease_seconds, replay_delay, window_of
+from campaigns.scheduling import may_send_now, next_send_time
 from flows.canonical import steps as flow_steps
 from flows.models import Recording
-from providers import ProviderError, get_client
+from providers import OutboundRequest, ProviderError, get_client
 from providers.base import Upload
 from providers.paycall.client import phone_list_upload, recording_upload
-from providers.paycall.dialer import compile_dialer
-from providers.paycall.simple_dialer import PaycallSimpleOptions, compile_simple_dialer
 
 NEXT_STAGE = {
     PaycallStage.NOT_STARTED: PaycallStage.RECORDINGS_UPLOADED,
@@ -88,22 +78,7 @@ def stage_payload(campaign: Campaign, stage: str, now: dt.datetime, due: dt.date
     if stage == PaycallStage.RECORDINGS_UPLOADED:
         return {"stage": stage, "recordings": sorted(recording_names(definition))}
     if stage == PaycallStage.DIALER_CREATED:
-        if campaign.mode == DispatchMode.PAYCALL_SIMPLE:
-            options = PaycallSimpleOptions(
-                unique_id=unique_id,
-                from_campaign=True,
-                dial_at=paycall_dial_at(now, due),
-                max_retries=campaign.max_retries,
-                ring_timeout=campaign.ring_timeout,
-                retry_wait_time=campaign.retry_wait_time,
-            )
-            return {
-                "stage": stage,
-                "endpoint": "simple_dialer",
-                "body": compile_simple_dialer(definition, options),
-            }
-        options = paycall_options(campaign, now=now, due=due, unique_id=unique_id, from_queue=True)
-        return {"stage": stage, "endpoint": "dialer", "body": compile_dialer(definition, options)}
+        return {"stage": stage, "request": dialer_stage_request(campaign, now, due).as_dict()}
     return {"stage": stage, "unique_id": unique_id}
 
 
@@ -151,8 +126,7 @@ def run_stage(client, campaign: Campaign, batch: DispatchBatch) -> tuple[str, di
         answer = client.upload_recordings(files) if files else {"status": "nothing to upload"}
         return stage, answer
     if stage == PaycallStage.DIALER_CREATED:
-        send = client.send_simple if payload["endpoint"] == "simple_dialer" else client.send_calls
-        result = send(payload["body"])
+        result = client.send(OutboundRequest.from_dict(payload["request"]))
         return stage, {"status": result.code, "unique_id": result.request_id}
     if stage == PaycallStage.PHONES_UPLOADED:
         if batch.attempts > 1:
@@ -195,8 +169,6 @@ def record_stage(campaign, batch, token, reached: str | None, answer, error, now
             Call.objects.filter(campaign=campaign, state=CallState.PENDING).update(
                 state=CallState.FAILED, error_code=error.name, error_message=error.message
             )
-            from campaigns.services import transition
-
             transition(
                 campaign=campaign,
                 to_state=CampaignState.FAILED,

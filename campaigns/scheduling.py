@@ -1,22 +1,16 @@
-"""When calls may go out: the start time, the calling window, and each provider's
-way of writing a later start (Paycall schedule, Phonon start-time, iovox delay).
+"""When calls may go out: the start time and the calling window.
 
-Pure functions over datetimes; the dispatcher asks `next_send_time` before each batch
-and compiles the answer with the provider's function below.
+Pure functions over datetimes; the dispatcher asks `next_send_time` before each batch,
+and each provider's builder writes the answer its own way (`SendSettings.due`).
 """
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from providers.building import Schedule
 
 # Calls are handed to the provider at most this long before they are due, so that
 # pause and cancel still stop them; within it the provider's own scheduling waits.
 SCHEDULE_LEAD_SECONDS = 300
-# Paycall refuses a timestamp that is "now or in the past"; closer than this, start at once.
-PAYCALL_MIN_SCHEDULE_SECONDS = 5
 # How far ahead to look for the next opening of a calling window.
 WINDOW_SEARCH_DAYS = 8
 WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
@@ -113,30 +107,3 @@ def next_send_time(
 
 def may_send_now(now: dt.datetime, due: dt.datetime | None) -> bool:
     return due is not None and (due - now).total_seconds() <= SCHEDULE_LEAD_SECONDS
-
-
-def paycall_schedule(now: dt.datetime, due: dt.datetime | None) -> Schedule | None:
-    """Paycall schedule as a Unix timestamp, or None to dial at once."""
-    if due is None or (due - now).total_seconds() < PAYCALL_MIN_SCHEDULE_SECONDS:
-        return None
-    return Schedule.at(due)
-
-
-def paycall_dial_at(now: dt.datetime, due: dt.datetime | None) -> int | None:
-    """Simple dialer dial_at (Unix time), or None for as soon as it is started."""
-    schedule = paycall_schedule(now, due)
-    return schedule.value if schedule else None
-
-
-def phonon_start_time(now: dt.datetime, due: dt.datetime | None, time_zone: str) -> dt.datetime:
-    """Phonon start-time, in the account's zone; 'now' when the call is due already."""
-    moment = due if due and due > now else now
-    return moment.astimezone(zone(time_zone))
-
-
-def iovox_delay_minutes(now: dt.datetime, due: dt.datetime | None) -> int | None:
-    """iovox delay in whole minutes (rounded up, so never early), or None."""
-    if due is None or due <= now:
-        return None
-    minutes = math.ceil((due - now).total_seconds() / 60)
-    return minutes or None

@@ -1,5 +1,5 @@
 """The campaign lifecycle: create (checked, list snapshotted), start, pause, resume,
-cancel; every state change guarded and written to the audit log in one transaction.
+cancel; every state change goes through campaigns.lifecycle.
 """
 
 import datetime as dt
@@ -8,27 +8,18 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.checks import CampaignSettings, campaign_problems, dispatch_mode_for
+from campaigns.lifecycle import TransitionError, actor_or_none, transition
+from campaigns.models import Call, Campaign, CampaignEvent, DispatchBatch
+from campaigns.models.campaigns import BatchState, CallState, CampaignState
+from campaigns.scheduling import SCHEDULE_LEAD_SECONDS
+from campaigns.tasks import start_dispatch
 from phonelists.models import Contact as ListContact
 from phonelists.models import PhoneList
 from phonelists.services import is_do_not_call
 
-from .checks import CampaignSettings, campaign_problems, dispatch_mode_for
-from .models import Call, Campaign, CampaignEvent, DispatchBatch
-from .models.campaigns import BatchState, CallState, CampaignState
-from .scheduling import SCHEDULE_LEAD_SECONDS
-
 S = CampaignState
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    S.DRAFT: (S.SCHEDULED, S.RUNNING, S.CANCELLED),
-    S.SCHEDULED: (S.RUNNING, S.PAUSED, S.CANCELLED, S.FAILED),
-    S.RUNNING: (S.PAUSED, S.COMPLETED, S.CANCELLED, S.FAILED),
-    S.PAUSED: (S.RUNNING, S.SCHEDULED, S.CANCELLED),
-}
 SNAPSHOT_CHUNK = 5000
-
-
-class TransitionError(Exception):
-    """A state change the state machine does not allow, in plain words."""
 
 
 @dataclass
@@ -39,56 +30,6 @@ class CampaignInvalid(Exception):
 
     def __str__(self) -> str:
         return "; ".join(f"{k}: {' '.join(v)}" for k, v in self.errors.items())
-
-
-def allowed(from_state: str, to_state: str) -> bool:
-    return to_state in TRANSITIONS.get(from_state, ())
-
-
-def _actor(user):
-    return user if user is not None and getattr(user, "is_authenticated", False) else None
-
-
-@transaction.atomic
-def transition(*, campaign: Campaign, to_state: str, actor=None, reason: str = "") -> Campaign:
-    """Move the campaign to `to_state` if the state machine allows it from where it is
-    now (read under a row lock, so two people pressing buttons cannot race)."""
-    locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if not allowed(locked.state, to_state):
-        raise TransitionError(
-            f"A {locked.get_state_display().lower()} campaign cannot become "
-            f"{CampaignState(to_state).label.lower()}."
-        )
-    CampaignEvent.objects.create(
-        campaign=locked,
-        from_state=locked.state,
-        to_state=to_state,
-        actor=_actor(actor),
-        reason=reason,
-    )
-    locked.state = to_state
-    fields = ["state"]
-    now = timezone.now()
-    if to_state == S.RUNNING and locked.started_at is None:
-        locked.started_at = now
-        fields.append("started_at")
-    if locked.is_final:
-        locked.finished_at = now
-        fields.append("finished_at")
-    locked.save(update_fields=fields)
-    campaign.refresh_from_db()
-    return locked
-
-
-def record_note(*, campaign: Campaign, reason: str, actor=None) -> None:
-    """An audit entry that is not a state change (e.g. a Paycall stage done)."""
-    CampaignEvent.objects.create(
-        campaign=campaign,
-        from_state=campaign.state,
-        to_state=campaign.state,
-        actor=_actor(actor),
-        reason=reason,
-    )
 
 
 def snapshot_contacts(campaign: Campaign, phone_list: PhoneList) -> int:
@@ -164,7 +105,7 @@ def create_campaign(*, settings: CampaignSettings, created_by=None) -> Campaign:
         phonon_flow_id=settings.phonon_flow_id,
         iovox_link_id=settings.iovox_link_id,
         public_base_url=settings.public_base_url,
-        created_by=_actor(created_by),
+        created_by=actor_or_none(created_by),
     )
     campaign.total_calls = snapshot_contacts(campaign, settings.phone_list)
     if not campaign.total_calls:
@@ -175,15 +116,13 @@ def create_campaign(*, settings: CampaignSettings, created_by=None) -> Campaign:
     CampaignEvent.objects.create(
         campaign=campaign,
         to_state=S.DRAFT,
-        actor=_actor(created_by),
+        actor=actor_or_none(created_by),
         reason=f"Created with {campaign.total_calls} contacts from {settings.phone_list.name}.",
     )
     return campaign
 
 
 def _enqueue(campaign: Campaign, *, run_after: dt.datetime | None = None) -> None:
-    from .tasks import start_dispatch
-
     transaction.on_commit(lambda: start_dispatch(campaign.pk, run_after=run_after))
 
 

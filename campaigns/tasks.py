@@ -20,9 +20,9 @@ from django_tasks import task
 
 from campaigns.cdrs_ingest import ingest_paycall_cdr_csv
 from campaigns.dispatch import dispatch_finished, dispatch_round
+from campaigns.lifecycle import TransitionError, transition
 from campaigns.models import Call, Campaign
 from campaigns.models.campaigns import CallState, CampaignState, DispatchMode
-from campaigns.services import TransitionError, transition
 from providers import ProviderError, get_client
 from providers.paycall.cdrs import CdrFormatError
 from providers.paycall.client import API_PREFIX as PAYCALL_API

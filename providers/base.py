@@ -4,6 +4,7 @@ Retries are deliberately absent here: whether and when to try again is the
 dispatcher's decision, informed by `ProviderError.retryable`.
 """
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -17,6 +18,8 @@ from requests.adapters import HTTPAdapter
 POOL_CONNECTIONS = 4
 POOL_MAXSIZE = 32
 MASK = "••••••"
+JSON = "application/json"
+XML = "application/xml; charset=utf-8"
 
 Scope = Literal["request", "call"]
 
@@ -105,6 +108,36 @@ class Upload:
     content_type: str = "application/octet-stream"
 
 
+def encode_json(data: Any) -> str:
+    """The one JSON form we send: readable as it is, so a preview can show the very
+    text that goes out (indented, UTF-8 kept, keys in the builder's order)."""
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    """One request as it goes out, with the account's secrets still masked.
+
+    It is what the Preview tab shows, what a dispatch batch stores before sending and
+    replays unchanged, and, once the client has put the account's secrets in place
+    of the masks, the bytes the provider receives.
+    """
+
+    path: str
+    body: str
+    content_type: str = JSON
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "content_type": self.content_type, "body": self.body}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, str]) -> "OutboundRequest":
+        return cls(data["path"], data["body"], data.get("content_type", JSON))
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
 class Throttle:
     """At most `rate` requests a second across the client's threads (None: no limit)."""
 
@@ -179,9 +212,27 @@ class ProviderClient:
     def close(self) -> None:
         self.session.close()
 
+    def post(self, request: OutboundRequest, **kwargs: Any) -> requests.Response:
+        return self.request(
+            "POST",
+            request.path,
+            data=self.wire_body(request),
+            headers={"Content-Type": request.content_type},
+            **kwargs,
+        )
+
+    def wire_body(self, request: OutboundRequest) -> bytes:
+        """The bytes sent: the request's text with the account's secrets in place."""
+        return request.body.encode("utf-8")
+
     # -- the interface ---------------------------------------------------------
-    def send_calls(self, payload) -> SendResult:
+    def send(self, request: OutboundRequest) -> SendResult:
+        """Send one request a builder made (calls for Phonon, one call elsewhere)."""
         raise UnsupportedOperation(self.provider_name, "send calls")
+
+    def place_calls(self, request: OutboundRequest) -> SendResult:
+        """Send a campaign's request so that its calls ring (Paycall needs a start too)."""
+        return self.send(request)
 
     def upload_recordings(self, files: list[Upload]) -> dict:
         raise UnsupportedOperation(self.provider_name, "upload recordings")
@@ -201,21 +252,19 @@ class ProviderClient:
     def test_connection(self) -> ConnectionReport:
         raise UnsupportedOperation(self.provider_name, "test the connection")
 
-    def preview(self, payload) -> Any:
-        """The payload as it may be shown or logged: secrets masked."""
-        return payload
-
-    def send_many(self, payloads: Iterable, *, max_workers: int = 8) -> list[SendResult]:
-        """Send payloads with at most `max_workers` requests in flight, results in order.
+    def send_many(
+        self, requests_: Iterable[OutboundRequest], *, max_workers: int = 8
+    ) -> list[SendResult]:
+        """Send requests with at most `max_workers` in flight, results in order.
 
         A request-scoped error does not stop the others: it comes back as a SendResult
         whose every call is rejected with that error.
         """
-        return list(bounded_map(self._send_one_safely, payloads, max_workers=max_workers))
+        return list(bounded_map(self._send_one_safely, requests_, max_workers=max_workers))
 
-    def _send_one_safely(self, payload) -> SendResult:
+    def _send_one_safely(self, request: OutboundRequest) -> SendResult:
         try:
-            return self.send_calls(payload)
+            return self.send(request)
         except ProviderError as error:
             return SendResult(rejected=[CallOutcome(client_ref="", error=error)], code=error.code)
 

@@ -94,6 +94,40 @@ class Schedule:
         return cls(int(when.timestamp()), "timestamp")
 
 
+@dataclass(frozen=True)
+class SendSettings:
+    """What a campaign (or a preview standing in for one) decides about its requests,
+    in no provider's words; each provider's builder reads what its document has.
+
+    - ``now``: the moment of building; ``due``: when the calls are to begin (None or
+      not later than ``now``: at once);
+    - ``flow_at_provider``: the flow as the provider names it (Phonon's flow-id,
+      iovox's Link ID); unused by Paycall, which is sent the whole IVR;
+    - ``time_zone``: the account's zone, in which Phonon writes start-time;
+    - ``api_version``: Phonon's "1.0" or "TEST";
+    - ``return_address``: where Paycall reports each call's steps;
+    - ``max_retries``, ``ring_timeout``, ``retry_wait_time``: Paycall's own redials;
+    - ``cli``, ``dtmf_originator``: defaults a contact's own values override.
+    """
+
+    now: dt.datetime
+    due: dt.datetime | None = None
+    flow_at_provider: str = ""
+    time_zone: str = "UTC"
+    api_version: str = "1.0"
+    return_address: str = ""
+    max_retries: int | None = None
+    ring_timeout: int | None = None
+    retry_wait_time: int | None = None
+    cli: str = ""
+    dtmf_originator: str = ""
+
+    @property
+    def start(self) -> dt.datetime:
+        """When the first call may ring: ``due`` when it is still ahead, else now."""
+        return self.due if self.due is not None and self.due > self.now else self.now
+
+
 def resolve_variables(
     definition: dict, values: Mapping[str, object] | None, *, required: bool = True
 ) -> dict[str, str]:

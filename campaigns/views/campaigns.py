@@ -18,12 +18,12 @@ from campaigns import analytics, charts
 from campaigns.callback_urls import status_callback_url, steps_report_url
 from campaigns.cdr_table import export_rows, page, parse_filters
 from campaigns.forms import CampaignForm
+from campaigns.lifecycle import TransitionError
 from campaigns.models import Call, Campaign, Cdr
 from campaigns.models.campaigns import CampaignState, DispatchMode, Outcome
-from campaigns.payloads import masked_call_payload
+from campaigns.outbound import call_request_text
 from campaigns.services import (
     CampaignInvalid,
-    TransitionError,
     cancel_campaign,
     create_campaign,
     pause_campaign,
@@ -31,7 +31,6 @@ from campaigns.services import (
     start_campaign,
 )
 from dialer_site.htmx import redirect_after_post
-from providers import get_client
 from providers.hangup_causes import HANGUP_CAUSES
 
 VIEW = "campaigns.view_campaign"
@@ -218,12 +217,7 @@ def call_detail(request, pk: int, call_pk: int):
     cdr = Cdr.objects.filter(call=call).first()
     payload = answer = None
     if call.batch is not None:
-        client = get_client(campaign.account)
-        try:
-            sent = masked_call_payload(call.batch.payload, call, client)
-        finally:
-            client.close()
-        payload = sent if isinstance(sent, str) else json.dumps(sent, indent=2, ensure_ascii=False)
+        payload = call_request_text(call.batch.payload, call)
         answer = json.dumps(call.batch.answer, indent=2, ensure_ascii=False)
         if not call.provider_ref:
             # Batched calls keep their provider id in the batch's answer.

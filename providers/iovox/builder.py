@@ -8,17 +8,26 @@ optional ``delay`` in minutes. Built with lxml, so values are escaped.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lxml import etree
 
+from flows.canonical import variable_names
 from flows.dtmf import DtmfSequence
 from flows.findings import ERROR, Finding
 from flows.phones import check_e164
-from providers.building import CompileError, Contact, resolve_variables
+from providers.base import XML, OutboundRequest
+from providers.building import CompileError, Contact, SendSettings, resolve_variables
 
-RESERVED = frozenset({"call_destination", "delay"})
+INITIATE_CALL_PATH = "/Calling?v=3&method=initiateCall"
+# The custom call variable that carries our call id (idempotency key) to the Calling
+# Rules, so the call can be told apart from any other to the same number.
+REFERENCE_VARIABLE = "dialer_call_id"
+# Names a flow variable may not take: iovox's own elements, and ours.
+RESERVED = frozenset({"call_destination", "delay", REFERENCE_VARIABLE})
 # XML 1.0 names without ':' (a custom variable is a plain element name).
 _XML_NAME = re.compile(
     r"^[A-Za-z_\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF]"
@@ -49,14 +58,47 @@ def call_destination(contact: Contact) -> tuple[str, list[Finding]]:
     return contact.number + conversion.text, list(conversion.findings)
 
 
+def iovox_request(definition: dict, contact: Contact, options: IovoxOptions) -> OutboundRequest:
+    """The initiateCall request for one contact, as it goes out."""
+    body = compile_iovox_request(definition, contact, options).decode("utf-8")
+    return OutboundRequest(INITIATE_CALL_PATH, body, XML)
+
+
+def build_calls(
+    definition: dict, contacts: list[Contact], settings: SendSettings
+) -> OutboundRequest:
+    """One call (iovox takes one a request); a later start becomes the ``delay``."""
+    (contact,) = contacts
+    if contact.dtmf_originator is None and settings.dtmf_originator:
+        contact = replace(contact, dtmf_originator=settings.dtmf_originator)
+    options = IovoxOptions(
+        link_id=settings.flow_at_provider,
+        delay_minutes=delay_minutes(settings.now, settings.due),
+    )
+    return iovox_request(definition, contact, options)
+
+
+def delay_minutes(now: dt.datetime, due: dt.datetime | None) -> int | None:
+    """iovox delay in whole minutes (rounded up, so never early), or None."""
+    if due is None or due <= now:
+        return None
+    return math.ceil((due - now).total_seconds() / 60) or None
+
+
 def compile_iovox_request(definition: dict, contact: Contact, options: IovoxOptions) -> bytes:
-    """The request body as UTF-8 bytes, one element per line as in the document."""
-    problems = check_options(options) + _check_variable_names(definition)
+    """The request body as UTF-8 bytes, one element per line as in the document.
+
+    The number is written as the document's examples are: no ``+``. The contact's
+    reference, when it has one, goes along as the ``dialer_call_id`` variable."""
+    problems = check_options(options) + reserved_name_findings(definition)
     if problems:
         raise CompileError(problems)
     values = resolve_variables(definition, contact.variables)
+    if contact.reference:
+        values[REFERENCE_VARIABLE] = contact.reference
+    destination = call_destination(contact)[0].lstrip("+")
     try:
-        return _build(options, call_destination(contact)[0], values)
+        return _build(options, destination, values)
     except ValueError as exc:  # lxml refuses control characters in text
         raise CompileError(
             [
@@ -91,9 +133,8 @@ def _child(parent, tag: str, text: str | None):
     return element
 
 
-def _check_variable_names(definition: dict) -> list[Finding]:
-    from flows.canonical import variable_names
-
+def reserved_name_findings(definition: dict) -> list[Finding]:
+    """Variables whose names iovox cannot take as custom call variables."""
     findings = []
     for name in variable_names(definition):
         if name in RESERVED or not is_xml_name(name):
@@ -103,7 +144,8 @@ def _check_variable_names(definition: dict) -> list[Finding]:
                     "iovox-variable-name",
                     f'The variable "{name}" cannot be sent to iovox: '
                     + (
-                        "iovox uses that name itself."
+                        "the request uses that name itself (for the number to call, the "
+                        "delay, or our call id). Rename the variable."
                         if name in RESERVED
                         else 'its name must start with a letter or _ and not with "xml".'
                     ),

@@ -10,10 +10,17 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from providers.base import CallOutcome, ConnectionReport, ProviderClient, ProviderError, SendResult
+from providers.base import (
+    XML,
+    CallOutcome,
+    ConnectionReport,
+    OutboundRequest,
+    ProviderClient,
+    ProviderError,
+    SendResult,
+)
+from providers.iovox.builder import INITIATE_CALL_PATH
 
-INITIATE_CALL_PATH = "/Calling"
-INITIATE_CALL_PARAMS = {"v": "3", "method": "initiateCall"}
 SUCCESS_STATUS = 201
 USERNAME_HEADER = "username"
 SECURE_KEY_HEADER = "secureKey"
@@ -161,19 +168,10 @@ class IovoxClient(ProviderClient):
         self.session.headers[USERNAME_HEADER] = credentials.get("username", "")
         self.session.headers[SECURE_KEY_HEADER] = credentials.get("secure_key", "")
 
-    def _post(self, xml: bytes):
-        return self.request(
-            "POST",
-            INITIATE_CALL_PATH,
-            params=INITIATE_CALL_PARAMS,
-            data=xml,
-            headers={"Content-Type": "application/xml; charset=utf-8"},
-        )
-
-    def send_calls(self, xml: bytes) -> SendResult:
-        """POST one compiled initiateCall request (XML bytes)."""
-        response = self._post(xml)
-        client_ref = call_destination_of(xml)
+    def send(self, request: OutboundRequest) -> SendResult:
+        """POST one initiateCall request (one call)."""
+        response = self.post(request)
+        client_ref = call_destination_of(request.body.encode("utf-8"))
         if response.status_code == SUCCESS_STATUS:
             call_id = ""
             if response.content.strip().startswith(b"<"):
@@ -188,9 +186,11 @@ class IovoxClient(ProviderClient):
         raise error
 
     def test_connection(self) -> ConnectionReport:
-        probe = b'<?xml version="1.0" encoding="utf-8"?>\n<request/>'
+        probe = OutboundRequest(
+            INITIATE_CALL_PATH, '<?xml version="1.0" encoding="utf-8"?>\n<request/>', XML
+        )
         try:
-            response = self._post(probe)
+            response = self.post(probe)
         except ProviderError as error:
             return ConnectionReport(False, error.message)
         error = iovox_error(response.status_code, error_string_of(response.content))

@@ -16,15 +16,14 @@ from urllib.parse import quote
 from providers.base import (
     CallOutcome,
     ConnectionReport,
+    OutboundRequest,
     ProviderClient,
     ProviderError,
     SendResult,
     Upload,
-    mask_secrets,
 )
 from providers.paycall.cdrs import Cdr, CdrFormatError, parse_paycall_cdr_csv
-
-API_PREFIX = "/v2/calls"
+from providers.paycall.dialer import API_PREFIX
 
 # Phone list formats and the mime type the document requires for each.
 PHONE_LIST_MIME_TYPES = {
@@ -133,7 +132,6 @@ class StepsReport:
 
 class PaycallClient(ProviderClient):
     provider_name = "Paycall"
-    secret_keys = ("password",)
 
     def __init__(self, account, **kwargs):
         super().__init__(account, **kwargs)
@@ -189,13 +187,11 @@ class PaycallClient(ProviderClient):
                 http_status=response.status_code,
             ) from None
 
-    def _send(self, endpoint: str, payload: dict) -> SendResult:
-        response = self.request(
-            "POST",
-            f"{API_PREFIX}/{endpoint}",
-            data=json.dumps(payload, ensure_ascii=False).encode(),
-            headers={"Content-Type": "application/json"},
-        )
+    # -- the interface ------------------------------------------------------------
+    def send(self, request: OutboundRequest) -> SendResult:
+        """POST a dialer or simple dialer request a builder made."""
+        response = self.post(request)
+        payload = request.json()
         client_ref = str(payload.get("number") or payload.get("leg_a") or payload.get("unique_id"))
         try:
             body = self._json(response)
@@ -211,14 +207,34 @@ class PaycallClient(ProviderClient):
             message=body.get("message", ""),
         )
 
-    # -- the interface ------------------------------------------------------------
-    def send_calls(self, payload: dict) -> SendResult:
-        """POST a compiled Dialer API request (one campaign, its IVR, maybe one number)."""
-        return self._send("dialer", payload)
+    def place_calls(self, request: OutboundRequest) -> SendResult:
+        """Paycall places a dialer's call only once it is started: dialer, then start.
 
-    def send_simple(self, payload: dict) -> SendResult:
-        """POST a compiled Simple Dialer API request."""
-        return self._send("simple_dialer", payload)
+        Both steps are idempotent by unique_id, so a replay resumes where the first try
+        stopped; only when Paycall had both already is the call a duplicate there.
+        """
+        payload = request.json()
+        unique_id = payload["unique_id"]
+        duplicate_error = None
+        try:
+            result = self.send(request)
+        except ProviderError as error:
+            if error.name != "DUPLICATE_UNIQUE_ID":
+                raise
+            duplicate_error = error
+            result = SendResult(
+                accepted=[CallOutcome(payload.get("number", ""), unique_id)], request_id=unique_id
+            )
+        if result.rejected:
+            return result
+        try:
+            self.start_campaign(unique_id)
+        except ProviderError as error:
+            if error.name != "ALREADY_STARTED":
+                raise
+            if duplicate_error is not None:
+                raise duplicate_error from None
+        return result
 
     def upload_recordings(self, files: list[Upload]) -> dict:
         response = self.request(
@@ -285,6 +301,3 @@ class PaycallClient(ProviderClient):
                 )
             return ConnectionReport(False, f"Paycall answered: {error.message} {error.detail}")
         return ConnectionReport(True, "Connected: Paycall accepted the user name and password.")
-
-    def preview(self, payload):
-        return mask_secrets(payload, self.secret_keys)

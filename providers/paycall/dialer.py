@@ -9,6 +9,7 @@ default applies, unless ``PaycallOptions.explicit_defaults`` asks to write them.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flows.canonical import (
@@ -22,7 +23,13 @@ from flows.canonical import (
 from flows.dtmf import DtmfSequence
 from flows.findings import ERROR, WARNING, Finding
 from flows.phones import check_e164, check_phone
-from providers.building import CompileError, Contact, Schedule, resolve_variables
+from providers.base import OutboundRequest, encode_json
+from providers.building import CompileError, Contact, Schedule, SendSettings, resolve_variables
+
+API_PREFIX = "/v2/calls"
+DIALER_PATH = f"{API_PREFIX}/dialer"
+# Paycall refuses a timestamp that is "now or in the past"; closer than this, start at once.
+MIN_SCHEDULE_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -232,6 +239,46 @@ def compile_dialer(
         payload["dtmf_originator"] = dtmf.to_paycall("dtmf_originator").text
     payload["ivr"] = compile_ivr(definition, values, explicit_defaults=explicit)
     return payload
+
+
+def build_calls(
+    definition: dict, contacts: list[Contact], settings: SendSettings
+) -> OutboundRequest:
+    """One contact's own dialer campaign; its unique_id is the contact's reference."""
+    (contact,) = contacts
+    return dialer_request(
+        definition, dialer_options(settings, unique_id=contact.reference), contact
+    )
+
+
+def dialer_options(
+    settings: SendSettings, *, unique_id: str | None, numbers_from_queue: bool | None = None
+) -> PaycallOptions:
+    return PaycallOptions(
+        return_address=settings.return_address,
+        unique_id=unique_id,
+        schedule=schedule_for(settings.now, settings.due),
+        max_retries=settings.max_retries,
+        ring_timeout=settings.ring_timeout,
+        retry_wait_time=settings.retry_wait_time,
+        numbers_from_queue=numbers_from_queue,
+        cli=settings.cli or None,
+        dtmf_originator=settings.dtmf_originator or None,
+    )
+
+
+def schedule_for(now: dt.datetime, due: dt.datetime | None) -> Schedule | None:
+    """Paycall's schedule as a Unix timestamp, or None to dial at once."""
+    if due is None or (due - now).total_seconds() < MIN_SCHEDULE_SECONDS:
+        return None
+    return Schedule.at(due)
+
+
+def dialer_request(
+    definition: dict, options: PaycallOptions, contact: Contact | None = None
+) -> OutboundRequest:
+    """The dialer request as it goes out."""
+    return OutboundRequest(DIALER_PATH, encode_json(compile_dialer(definition, options, contact)))
 
 
 def _put(payload: dict, name: str, value, explicit: bool) -> None:

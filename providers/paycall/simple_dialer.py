@@ -7,16 +7,19 @@ hangs up, or bridges the callee to ``leg_b`` when the options name one.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from flows.canonical import accepted_keys, is_true, render_prompt, step_routes, steps, string_bool
 from flows.dtmf import DtmfSequence
 from flows.findings import ERROR, WARNING, Finding, has_errors
 from flows.phones import check_e164, check_phone
+from providers.base import OutboundRequest, encode_json
 from providers.building import CompileError, Contact
-from providers.paycall.dialer import contact_values
+from providers.paycall.dialer import API_PREFIX, contact_values, schedule_for
 
 CODE = "simple-dialer-shape"
+SIMPLE_DIALER_PATH = f"{API_PREFIX}/simple_dialer"
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,20 @@ def compile_simple_dialer(
         if value is not None:
             payload[name] = value
     return payload
+
+
+def dial_at(now: dt.datetime, due: dt.datetime | None) -> int | None:
+    """The simple dialer's dial_at (Unix time), or None for as soon as it is started."""
+    schedule = schedule_for(now, due)
+    return schedule.value if schedule else None
+
+
+def simple_dialer_request(
+    definition: dict, options: PaycallSimpleOptions, contact: Contact | None = None
+) -> OutboundRequest:
+    """The simple dialer request as it goes out."""
+    body = compile_simple_dialer(definition, options, contact)
+    return OutboundRequest(SIMPLE_DIALER_PATH, encode_json(body))
 
 
 def check_options(options: PaycallSimpleOptions, contact: Contact | None = None) -> list[Finding]:

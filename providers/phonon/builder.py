@@ -4,6 +4,9 @@ The flow itself lives at Phonon (``flow-id``); what we send per call is the
 contact's numbers, a start time and the flow's variables as
 ``$flow.key.<name>`` keys. One request holds at most 500 calls, so
 :func:`compile_phonon_requests` yields batches.
+
+The ``security-id`` is written masked: the client puts the account's own in at the
+moment of sending, so that a built request (shown, stored, logged) holds no secret.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from flows.findings import ERROR, Finding
 from flows.phones import check_e164
-from providers.building import CompileError, Contact, resolve_variables
+from providers.base import MASK, OutboundRequest, encode_json
+from providers.building import CompileError, Contact, SendSettings, resolve_variables
 
+PLAIN_PATH = "/kairos-apis/outbounddialer/create"
+ENCRYPTED_PATH = "/kairos-apis/enc/outbound/create"
 MAX_CALLS_PER_REQUEST = 500
 KEY_PREFIX = "$flow.key."
 API_VERSIONS = ("1.0", "TEST")
@@ -34,15 +41,16 @@ IST = dt.timezone(dt.timedelta(hours=5, minutes=30))
 class PhononOptions:
     """Fields of the Phonon create request.
 
-    - ``security_id``: 64 letters/digits from the flow's 'Edit Flow' page;
     - ``flow_id``: 8 letters/digits;
+    - ``security_id``: 64 letters/digits from the flow's 'Edit Flow' page, checked
+      when given; the request carries it masked either way (see above);
     - ``api_version``: "1.0" (production flow) or "TEST";
     - ``time_zone``: the zone ``start-time`` is written in;
     - ``batch_size``: calls per request (the API takes at most 500).
     """
 
-    security_id: str
     flow_id: str
+    security_id: str = ""
     api_version: Literal["1.0", "TEST"] = "1.0"
     time_zone: dt.tzinfo = IST
     batch_size: int = 500
@@ -84,11 +92,12 @@ def phonon_call(
     definition: dict, contact: Contact, *, start_time: dt.datetime, options: PhononOptions
 ) -> dict:
     """One element of ``calls``. ``client-identifier`` is the contact's reference
-    (our call id), or its number when it has none."""
+    (our call id), or its number when it has none. Numbers are written as the
+    document's examples are: country code and number, no ``+``."""
     return {
         "client-identifier": contact.reference or contact.number,
         "start-time": format_start_time(start_time, options.time_zone),
-        "contact-numbers": [contact.number, *contact.alternate_numbers],
+        "contact-numbers": [n.lstrip("+") for n in (contact.number, *contact.alternate_numbers)],
         "keys": flow_keys(definition, contact),
     }
 
@@ -145,20 +154,38 @@ def compile_phonon_request(
     return requests[0]
 
 
+def phonon_request(
+    definition: dict,
+    contacts: Iterable[Contact],
+    options: PhononOptions,
+    *,
+    start_time: dt.datetime,
+) -> OutboundRequest:
+    """The create request for one batch, as it goes out."""
+    request = compile_phonon_request(definition, contacts, options, start_time=start_time)
+    return OutboundRequest(PLAIN_PATH, encode_json(request))
+
+
+def build_calls(
+    definition: dict, contacts: list[Contact], settings: SendSettings
+) -> OutboundRequest:
+    """A campaign's batch of calls (at most 500), started at ``settings.start`` as the
+    account's zone writes it."""
+    options = PhononOptions(
+        flow_id=settings.flow_at_provider,
+        api_version=settings.api_version,  # type: ignore[arg-type]  # checked by check_options
+        time_zone=ZoneInfo(settings.time_zone),
+    )
+    return phonon_request(definition, contacts, options, start_time=settings.start)
+
+
 def _request(options: PhononOptions, calls: list[dict]) -> dict:
     return {
         "api-version": options.api_version,
-        "security-id": options.security_id,
+        "security-id": MASK,
         "flow-id": options.flow_id,
         "calls": calls,
     }
-
-
-def compile_encrypted_request(request: dict, *, public_key_pem: bytes | str, **kwargs) -> dict:
-    """The encrypted API's envelope around one create request."""
-    from providers.phonon.encryption import encrypt_envelope
-
-    return encrypt_envelope(request, public_key_pem=public_key_pem, **kwargs)
 
 
 def check_options(options: PhononOptions) -> list[Finding]:
@@ -173,7 +200,7 @@ def check_options(options: PhononOptions) -> list[Finding]:
                 field="api_version",
             )
         )
-    if not _SECURITY_ID.match(options.security_id or ""):
+    if options.security_id and not _SECURITY_ID.match(options.security_id):
         findings.append(
             Finding(
                 ERROR,

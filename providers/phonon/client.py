@@ -5,22 +5,19 @@ flow's security-id and the api-version come from the account, so compiled reques
 carry no secret until the moment they are sent.
 """
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from providers.base import (
     CallOutcome,
     ConnectionReport,
+    OutboundRequest,
     ProviderClient,
     ProviderError,
     SendResult,
-    mask_secrets,
+    encode_json,
 )
+from providers.phonon.builder import ENCRYPTED_PATH, MAX_CALLS_PER_REQUEST, PLAIN_PATH
 from providers.phonon.encryption import EnvelopeError, encrypt_envelope
-
-PLAIN_PATH = "/kairos-apis/outbounddialer/create"
-ENCRYPTED_PATH = "/kairos-apis/enc/outbound/create"
-MAX_CALLS_PER_REQUEST = 500
 
 
 @dataclass(frozen=True)
@@ -170,29 +167,21 @@ def phonon_error(code: int, message: str = "", *, http_status: int | None = None
 
 class PhononClient(ProviderClient):
     provider_name = "Phonon"
-    encrypted = False
-    secret_keys = ("security-id", "requestDigitalSignatureValue")
 
-    def prepare(self, create_request: dict) -> dict:
-        """The request with the account's api-version and the flow's security-id."""
-        request = dict(create_request)
-        request.setdefault("api-version", self.account.api_version)
-        flow_id = request.get("flow-id", "")
-        security_id = self.account.security_id_for(flow_id)
+    def with_secrets(self, request: OutboundRequest) -> dict:
+        """The create request with the flow's security-id in place of its mask."""
+        data = request.json()
+        security_id = self.account.security_id_for(data.get("flow-id", ""))
         if security_id:
-            request["security-id"] = security_id
-        return request
+            data["security-id"] = security_id
+        return data
 
-    def body(self, request: dict) -> tuple[str, bytes]:
-        return PLAIN_PATH, json.dumps(request, ensure_ascii=False).encode()
+    def wire_body(self, request: OutboundRequest) -> bytes:
+        return encode_json(self.with_secrets(request)).encode("utf-8")
 
-    def send_calls(self, create_request: dict) -> SendResult:
-        request = self.prepare(create_request)
-        path, body = self.body(request)
-        response = self.request(
-            "POST", path, data=body, headers={"Content-Type": "application/json"}
-        )
-        return self.result_from(response, request)
+    def send(self, request: OutboundRequest) -> SendResult:
+        response = self.post(request)
+        return self.result_from(response, request.json())
 
     def result_from(self, response, request: dict) -> SendResult:
         try:
@@ -241,9 +230,9 @@ class PhononClient(ProviderClient):
             return ConnectionReport(False, "No flow-id with its security-id is stored yet.")
         lines, ok = [], True
         for flow_id in bindings:
-            probe = {"flow-id": flow_id, "calls": []}
+            probe = {"api-version": self.account.api_version, "flow-id": flow_id, "calls": []}
             try:
-                self.send_calls(probe)
+                self.send(OutboundRequest(PLAIN_PATH, encode_json(probe)))
                 lines.append(f"Flow {flow_id}: Phonon accepted an empty request (unexpected).")
             except ProviderError as error:
                 if error.name == "EMPTY_CALL_LIST":
@@ -256,19 +245,21 @@ class PhononClient(ProviderClient):
                     lines.append(f"Flow {flow_id}: {error.message}")
         return ConnectionReport(ok, " ".join(lines))
 
-    def preview(self, payload):
-        return mask_secrets(self.prepare(payload), self.secret_keys)
-
 
 class PhononEncryptedClient(PhononClient):
-    encrypted = True
+    """The same request, sent as the encrypted API's envelope to its own path."""
 
-    def body(self, request: dict) -> tuple[str, bytes]:
+    def post(self, request: OutboundRequest, **kwargs):
+        return super().post(replace(request, path=ENCRYPTED_PATH), **kwargs)
+
+    def wire_body(self, request: OutboundRequest) -> bytes:
         public_key = (self.account.credentials or {}).get("public_key_pem", "")
         try:
             envelope = encrypt_envelope(
-                request, public_key_pem=public_key, scheme=self.account.encryption_scheme
+                self.with_secrets(request),
+                public_key_pem=public_key,
+                scheme=self.account.encryption_scheme,
             )
         except EnvelopeError as exc:
             raise ProviderError("ENCRYPTION", "ENCRYPTION_FAILED", str(exc)) from None
-        return ENCRYPTED_PATH, json.dumps(envelope).encode()
+        return encode_json(envelope).encode("utf-8")

@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from providers.base import encode_json
+
 AES_KEY_BYTES = 32
 AES_BLOCK_BITS = 128
 CBC_IV_BYTES = 16
@@ -143,7 +145,7 @@ def encrypt_envelope(
     chosen = _scheme(scheme)
     public_key = load_public_key(public_key_pem)
     aes_key = os.urandom(AES_KEY_BYTES)
-    plaintext = json.dumps(create_request, ensure_ascii=False, separators=(",", ":")).encode()
+    plaintext = encode_json(create_request).encode()
     ciphertext = _aes_encrypt(chosen.aes_mode, aes_key, plaintext)
     wrapped_key = public_key.encrypt(aes_key, _rsa_padding(chosen))
     return {
@@ -157,6 +159,20 @@ def decrypt_envelope(
     envelope: dict, *, private_key_pem: bytes | str, scheme: str = DEFAULT_SCHEME
 ) -> dict:
     """Open an envelope made by encrypt_envelope; EnvelopeError if it cannot be opened."""
+    plaintext = open_envelope(envelope, private_key_pem=private_key_pem, scheme=scheme)
+    try:
+        request = json.loads(plaintext.decode("utf-8"))
+    except ValueError as exc:
+        raise EnvelopeError("The decrypted payload is not JSON.") from exc
+    if not isinstance(request, dict):
+        raise EnvelopeError("The decrypted payload is not a JSON object.")
+    return request
+
+
+def open_envelope(
+    envelope: dict, *, private_key_pem: bytes | str, scheme: str = DEFAULT_SCHEME
+) -> bytes:
+    """The plaintext bytes inside an envelope."""
     chosen = _scheme(scheme)
     private_key = load_private_key(private_key_pem)
     try:
@@ -168,15 +184,11 @@ def decrypt_envelope(
         ) from exc
     try:
         aes_key = private_key.decrypt(wrapped_key, _rsa_padding(chosen))
-        plaintext = _aes_decrypt(chosen.aes_mode, aes_key, ciphertext)
-        request = json.loads(plaintext.decode("utf-8"))
+        return _aes_decrypt(chosen.aes_mode, aes_key, ciphertext)
     except Exception as exc:  # every cryptographic failure means the same to the caller
         raise EnvelopeError(
             f"The envelope cannot be decrypted with this key under scheme {chosen.id}."
         ) from exc
-    if not isinstance(request, dict):
-        raise EnvelopeError("The decrypted payload is not a JSON object.")
-    return request
 
 
 def generate_key_pair(bits: int = 4096) -> tuple[bytes, bytes]:

@@ -11,4 +11,4 @@ CAMPAIGN_DISPATCH_SLOTS = int(os.environ.get("FAULT_DISPATCH_SLOTS", "2"))
 # sandbox's ledger takes a request checksum once (a unique constraint), so the later
 # of the two is answered "checksum repeated" whichever arrives first.
 CAMPAIGN_LEASE_MARGIN_SECONDS = float(os.environ.get("FAULT_LEASE_MARGIN_SECONDS", "10"))
-CAMPAIGN_PHONON_BATCH_SIZE = int(os.environ.get("FAULT_PHONON_BATCH_SIZE", "500"))
+CAMPAIGN_CALLS_PER_REQUEST = int(os.environ.get("FAULT_PHONON_BATCH_SIZE", "500"))

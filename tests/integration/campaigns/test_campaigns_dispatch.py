@@ -9,9 +9,10 @@ from django.utils import timezone
 from campaigns.callback_urls import status_callback_url
 from campaigns.checks import CampaignSettings
 from campaigns.dispatch import claim_new, dispatch_round, replay_delay
+from campaigns.lifecycle import transition
 from campaigns.models import Call, DispatchBatch
 from campaigns.models.campaigns import BatchState, CallState, CampaignState
-from campaigns.services import create_campaign, pause_campaign, transition
+from campaigns.services import create_campaign, pause_campaign
 from sandbox.models import LedgerCall
 from tests.integration.campaigns.conftest import (
     IOVOX_LINK,
@@ -113,7 +114,7 @@ def test_a_dead_workers_batch_is_reconciled_after_its_lease(live_server, flow_ve
 def test_pause_stops_further_sends_within_one_batch(
     live_server, flow_version, phone_list, settings
 ):
-    settings.CAMPAIGN_PHONON_BATCH_SIZE = 2
+    settings.CAMPAIGN_CALLS_PER_REQUEST = 2
     _, account = phonon_setup(live_server.url)
     campaign = running(
         live_server, flow_version, phone_list, account, phonon_flow_id=PHONON_FLOW_ID

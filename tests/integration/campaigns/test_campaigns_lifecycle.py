@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from campaigns.checks import CampaignSettings, campaign_problems
+from campaigns.lifecycle import TransitionError
 from campaigns.models import Call, CampaignEvent
 from campaigns.models.campaigns import CallState, CampaignState
 from campaigns.services import (
-    TransitionError,
     cancel_campaign,
     create_campaign,
     pause_campaign,

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from campaigns.models import Call, Campaign, DispatchBatch
 from campaigns.models.campaigns import BatchState, CallState, CampaignState
+from campaigns.outbound import build_batch_request
 
 from .conftest import PHONON_FLOW_ID, PHONON_SECURITY_ID, add_cdrs
 
@@ -182,22 +183,19 @@ def test_charts_draw_outcomes_time_and_the_key_funnel(reported_campaign, viewer_
 
 
 def test_contact_page_shows_the_payload_with_secrets_masked(reported_campaign, viewer_client):
-    call = Call.objects.get(campaign=reported_campaign, position=1)
+    call, other = Call.objects.filter(campaign=reported_campaign).order_by("position")[:2]
+    built = build_batch_request(reported_campaign, [call, other], now=timezone.now(), due=None)
     batch = DispatchBatch.objects.create(
         campaign=reported_campaign,
         state=BatchState.ACCEPTED,
-        payload={
-            "endpoint": "phonon",
-            "body": {
-                "flow-id": PHONON_FLOW_ID,
-                "calls": [{"client-identifier": call.idempotency_key, "contact-numbers": ["1"]}],
-            },
-        },
+        payload={"request": built.request.as_dict()},
         answer={"code": "200", "accepted": [[call.idempotency_key, "uuid-1"]]},
     )
     Call.objects.filter(pk=call.pk).update(batch=batch, provider_ref="uuid-1")
     html = viewer_client.get(url("campaign-call", reported_campaign, call.pk)).content.decode()
     assert PHONON_SECURITY_ID not in html
     assert "security-id" in html and "••••••" in html
+    # Of the batch, this contact's call alone, as its preview shows it.
+    assert call.idempotency_key in html and other.idempotency_key not in html
     assert "uuid-1" in html
     assert "NORMAL_CLEARING" in html and "The call was answered" in html
