@@ -246,7 +246,8 @@ class FlowViewSet(viewsets.ModelViewSet):
         responses=CompileResultSerializer,
         description=(
             "Compile the draft (or a version) for one provider and a sample contact. "
-            "The answer is always JSON: iovox's XML body is in the `xml` field as text. "
+            "The answer is always JSON: `body` is the request's text exactly as a campaign "
+            "sends it (the same builder), also parsed in `payload` (JSON) or given in `xml`. "
             "Secrets (the Phonon security-id) are masked."
         ),
     )

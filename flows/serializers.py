@@ -240,6 +240,10 @@ class CompileResultSerializer(serializers.Serializer):
     content_type = serializers.CharField(
         help_text="application/json (payload) or application/xml (xml)."
     )
+    path = serializers.CharField(help_text="Where the request goes, under the account's base URL.")
+    body = serializers.CharField(
+        help_text="The request's text exactly as a campaign sends it, secrets masked."
+    )
     payload = serializers.JSONField(
         allow_null=True, help_text="The JSON body (Phonon: the list of create requests)."
     )

@@ -1,8 +1,8 @@
 """A compile preview: the payload one provider would get for one sample contact.
 
-Reads plain option and contact dicts (as the API and the CLI receive them), calls
-the provider's pure compiler and masks secrets, so that a preview can be shown
-and logged without leaking the Phonon security id.
+Reads plain option and contact dicts (as the API and the CLI receive them) and calls
+the provider's request builder, the one campaign dispatch calls; the builder writes
+secrets masked, so a preview can be shown and logged without leaking them.
 """
 
 import datetime as dt
@@ -11,7 +11,7 @@ from dataclasses import fields
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from flows.findings import Finding
+from providers.base import JSON
 from providers.building import Contact
 from providers.iovox import builder as iovox
 from providers.iovox.builder import IovoxOptions
@@ -31,18 +31,10 @@ OPTION_TYPES = {
 }
 # Options a preview does not take from a request (set in code, or not data).
 INTERNAL_OPTIONS = {"time_zone", "batch_size", "explicit_defaults", "schedule"}
-SECRET_OPTIONS = {"phonon": ("security-id",)}
-VISIBLE_SECRET_CHARACTERS = 4
+# A Phonon preview starts its call this far ahead (start-time must not be past).
+PHONON_START_MINUTES = 5
 # Dialled when the preview names no contact (an Israeli mobile in E.164).
 SAMPLE_NUMBER = "972501234567"
-
-
-def mask(secret: str) -> str:
-    """All but the last few characters hidden: enough to tell two ids apart."""
-    secret = str(secret)
-    if len(secret) <= VISIBLE_SECRET_CHARACTERS * 2:
-        return "*" * len(secret)
-    return "*" * (len(secret) - VISIBLE_SECRET_CHARACTERS) + secret[-VISIBLE_SECRET_CHARACTERS:]
 
 
 def contact_from(data: dict | None) -> Contact:
@@ -89,8 +81,10 @@ def compile_preview(
     metadata: dict | None = None,
     default_return_address: str = "http://127.0.0.1/",
 ) -> dict:
-    """{provider, content_type, payload | xml, findings}; CompileError if it cannot
-    be built, ValidationError for unusable options."""
+    """{provider, content_type, path, body, payload | xml, findings}: ``body`` is the
+    request's text as the provider's one builder writes it (what dispatch sends, the
+    account's secrets masked). CompileError if it cannot be built, ValidationError
+    for unusable options."""
     if provider not in PROVIDERS:
         raise ValidationError(f"Choose a provider: {', '.join(PROVIDERS)}.")
     metadata = metadata or {}
@@ -103,30 +97,30 @@ def compile_preview(
     }
     chosen = options_from(provider, options, defaults=defaults)
     person = contact_from(contact)
-    result = {"provider": provider, "content_type": "application/json", "payload": None}
-    result["xml"] = None
-    findings: list[Finding] = []
     if provider == "paycall":
         findings = paycall.check_options(chosen, person)
-        result["payload"] = paycall.compile_dialer(
+        request = paycall.dialer_request(
             definition, chosen, None if chosen.numbers_from_queue else person
         )
     elif provider == "paycall_simple":
         findings = paycall_simple.check_options(chosen, person)
-        result["payload"] = paycall_simple.compile_simple_dialer(
+        request = paycall_simple.simple_dialer_request(
             definition, chosen, None if chosen.from_campaign else person
         )
     elif provider == "phonon":
         findings = phonon.check_contact(person)
-        request = phonon.compile_phonon_request(
-            definition, [person], chosen, start_time=timezone.now() + dt.timedelta(minutes=5)
-        )
-        for secret in SECRET_OPTIONS["phonon"]:
-            request[secret] = mask(request[secret])
-        result["payload"] = request
+        start = timezone.now() + dt.timedelta(minutes=PHONON_START_MINUTES)
+        request = phonon.phonon_request(definition, [person], chosen, start_time=start)
     else:
         findings = iovox.check_contact(person)
-        result["content_type"] = "application/xml"
-        result["xml"] = iovox.compile_iovox_request(definition, person, chosen).decode("utf-8")
-    result["findings"] = [f.as_dict() for f in findings]
-    return result
+        request = iovox.iovox_request(definition, person, chosen)
+    is_json = request.content_type == JSON
+    return {
+        "provider": provider,
+        "content_type": request.content_type,
+        "path": request.path,
+        "body": request.body,
+        "payload": request.json() if is_json else None,
+        "xml": None if is_json else request.body,
+        "findings": [f.as_dict() for f in findings],
+    }

@@ -1,42 +1,55 @@
-"""The payload preview: what each provider would receive for a sample contact,
-syntax-highlighted, copyable, and as a curl command, with secrets masked."""
+"""The payload preview: what each provider would receive for a sample contact, or
+what one campaign of this flow will send to one of its contacts, syntax-highlighted,
+copyable, and as a curl command, with secrets masked.
+
+Every entry is built by the provider's one builder (`providers.registry`), the very
+function campaign dispatch calls: the text shown is the text sent, but for the
+masks that the client fills with the account's secrets when it sends.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import shlex
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from campaigns.models import Campaign
+from campaigns.outbound import campaign_contact, preview_request
 from dialer_site.permissions import permission_for
 from flows.definition import definition_from_flow, split_definition
 from flows.findings import has_errors
 from flows.views.common import flow_or_404
 from flows.views.editor import tab_page
 from flows.views.highlight import highlight_json, highlight_xml
-from providers.building import CompileError, Contact
-from providers.iovox.builder import IovoxOptions, compile_iovox_request
-from providers.paycall.dialer import PaycallOptions, compile_dialer
+from providers.base import JSON, MASK, OutboundRequest
+from providers.building import CompileError, Contact, SendSettings
 from providers.paycall.simple_dialer import (
     PaycallSimpleOptions,
-    compile_simple_dialer,
     message_shape_findings,
+    simple_dialer_request,
 )
-from providers.phonon.builder import PhononOptions, compile_phonon_request
+from providers.phonon.builder import ENCRYPTED_PATH
 from providers.preview import SAMPLE_NUMBER
+from providers.registry import provider_for
 
-MASK = "••••••••"
-# Stand-ins for the secrets a provider account holds; they are masked when shown.
-SAMPLE_PHONON_SECURITY_ID = "S" * 64
+# Stand-ins for what a campaign and its provider account would give.
 SAMPLE_PHONON_FLOW_ID = "FLOW0001"
 SAMPLE_IOVOX_LINK_ID = "link123"
-RETURN_ADDRESS = "https://dialer.example.com/paycall/report"
-PAYCALL_URL = "http://{user}:{password}@api.dialer.co.il/v2/calls/"
-PHONON_URL = "https://central.phonon.in/kairos-apis/outbounddialer/create"
-IOVOX_URL = "https://api.iovox.com:444/Calling?v=3&method=initiateCall"
+SAMPLE_REFERENCE = "preview-1"
+RETURN_ADDRESS = "https://dialer.example.com/webhooks/campaigns/…/paycall"
+SAMPLE_HOSTS = {
+    "paycall": f"https://{MASK}:{MASK}@api.dialer.co.il",
+    "phonon": "https://central.phonon.in",
+    "iovox": "https://api.iovox.com:444",
+}
+# Campaigns of this flow offered in the preview's list, newest first.
+CAMPAIGN_CHOICES = 20
 
 
 def variable_values(request, definition: dict) -> dict[str, str]:
@@ -52,91 +65,130 @@ def variable_values(request, definition: dict) -> dict[str, str]:
 def sample_contact(request, definition: dict) -> tuple[Contact, dict]:
     values = variable_values(request, definition)
     number = request.GET.get("number", "").strip() or SAMPLE_NUMBER
-    return Contact(number=number, variables=values, reference="preview-1"), values
+    return Contact(number=number, variables=values, reference=SAMPLE_REFERENCE), values
 
 
-def _json_block(payload) -> tuple[str, str]:
-    text = json.dumps(payload, ensure_ascii=False, indent=2)
-    return text, highlight_json(text)
-
-
-def _curl_json(url: str, text: str) -> str:
-    return (
-        f"curl -X POST {shlex.quote(url)} \\\n  -H 'Content-Type: application/json' \\\n"
-        f"  --data-binary {shlex.quote(text)}"
+def shown(request: OutboundRequest, url: str) -> dict:
+    """The request's text as sent, highlighted, and as a curl command."""
+    is_json = request.content_type == JSON
+    html = highlight_json(request.body) if is_json else highlight_xml(request.body)
+    curl = (
+        f"curl -X POST {shlex.quote(url)} \\\n"
+        f"  -H {shlex.quote('Content-Type: ' + request.content_type)} \\\n"
+        f"  --data-binary {shlex.quote(request.body)}"
     )
+    return {"text": request.body, "html": html, "curl": curl}
 
 
-def provider_previews(strict: dict, contact: Contact) -> list[dict]:
-    previews = []
+def entry(key: str, title: str, describe: str, build: Callable[[], dict]) -> dict:
+    item = {"key": key, "title": title, "describe": describe}
+    try:
+        item.update(build())
+    except CompileError as error:
+        item["errors"] = [finding.message for finding in error.findings]
+    return item
 
-    def add(key, title, build, describe):
-        entry = {"key": key, "title": title}
-        try:
-            entry.update(build())
-        except CompileError as error:
-            entry["errors"] = [finding.message for finding in error.findings]
-        entry["describe"] = describe
-        previews.append(entry)
 
-    def paycall():
-        options = PaycallOptions(return_address=RETURN_ADDRESS, unique_id="preview")
-        text, html = _json_block(compile_dialer(strict, options, contact))
-        url = PAYCALL_URL.format(user=MASK, password=MASK) + "dialer"
-        return {"text": text, "html": html, "curl": _curl_json(url, text)}
+def sample_previews(strict: dict, contact: Contact) -> list[dict]:
+    """Each provider's request for a sample contact, with sample campaign settings."""
+    now = timezone.now().replace(microsecond=0)
 
-    add("paycall", "Paycall dialer", paycall, "The whole IVR, sent with each call.")
+    def built(kind: str, target: str = "") -> Callable[[], dict]:
+        def build() -> dict:
+            settings = SendSettings(now=now, flow_at_provider=target, return_address=RETURN_ADDRESS)
+            request = provider_for(kind).build_calls(strict, [contact], settings)
+            return shown(request, SAMPLE_HOSTS[kind] + request.path)
 
+        return build
+
+    previews = [
+        entry(
+            "paycall",
+            _("Paycall dialer"),
+            _("The whole IVR, sent with each call."),
+            built("paycall"),
+        )
+    ]
     shape = message_shape_findings(strict)
     if has_errors(shape):
         previews.append(
             {
                 "key": "paycall-simple",
-                "title": "Paycall simple dialer",
+                "title": _("Paycall simple dialer"),
                 "unavailable": " ".join(f.message for f in shape if f.is_error),
-                "describe": "For a single spoken message without keys.",
+                "describe": _("For a single spoken message without keys."),
             }
         )
     else:
 
-        def simple():
-            payload = compile_simple_dialer(
-                strict, PaycallSimpleOptions(unique_id="preview"), contact
+        def simple() -> dict:
+            options = PaycallSimpleOptions(unique_id=SAMPLE_REFERENCE)
+            request = simple_dialer_request(strict, options, contact)
+            return shown(request, SAMPLE_HOSTS["paycall"] + request.path)
+
+        previews.append(
+            entry(
+                "paycall-simple",
+                _("Paycall simple dialer"),
+                _("A single spoken message."),
+                simple,
             )
-            text, html = _json_block(payload)
-            url = PAYCALL_URL.format(user=MASK, password=MASK) + "simple_dialer"
-            return {"text": text, "html": html, "curl": _curl_json(url, text)}
-
-        add("paycall-simple", "Paycall simple dialer", simple, "A single spoken message.")
-
-    def phonon():
-        options = PhononOptions(
-            security_id=SAMPLE_PHONON_SECURITY_ID, flow_id=SAMPLE_PHONON_FLOW_ID
         )
-        start = timezone.now().replace(microsecond=0) + dt.timedelta(minutes=5)
-        payload = compile_phonon_request(strict, [contact], options, start_time=start)
-        payload["security-id"] = MASK
-        text, html = _json_block(payload)
-        return {"text": text, "html": html, "curl": _curl_json(PHONON_URL, text)}
-
-    add(
-        "phonon",
-        "Phonon",
-        phonon,
-        "The flow itself lives at Phonon; we send the numbers and the flow keys.",
+    previews.append(
+        entry(
+            "phonon",
+            _("Phonon"),
+            _("The flow itself lives at Phonon; we send the numbers and the flow keys."),
+            built("phonon", SAMPLE_PHONON_FLOW_ID),
+        )
     )
-
-    def iovox():
-        body = compile_iovox_request(strict, contact, IovoxOptions(link_id=SAMPLE_IOVOX_LINK_ID))
-        text = body.decode("utf-8")
-        curl = (
-            f"curl -X POST {shlex.quote(IOVOX_URL)} \\\n  -H 'Content-Type: application/xml' \\\n"
-            f"  --data-binary {shlex.quote(text)}"
+    previews.append(
+        entry(
+            "iovox",
+            _("iovox"),
+            _("The call follows the Calling Rules of a Link ID at iovox."),
+            built("iovox", SAMPLE_IOVOX_LINK_ID),
         )
-        return {"text": text, "html": highlight_xml(text), "curl": curl}
-
-    add("iovox", "iovox", iovox, "The call follows the Calling Rules of a Link ID at iovox.")
+    )
     return previews
+
+
+ENCRYPTED_NOTE = gettext_lazy(
+    "This account sends the request encrypted: the text below is what the envelope "
+    "holds, sealed with a new AES key that is wrapped with the account's public key."
+)
+
+
+def campaign_preview(campaign: Campaign, contact: Contact) -> dict:
+    """What this campaign will send for this contact, as dispatch will build it."""
+    account = campaign.account
+
+    def build() -> dict:
+        request = preview_request(campaign, contact, now=timezone.now())
+        base = account.effective_base_url
+        if account.kind == "paycall":
+            parts = urlsplit(base)
+            base = f"{parts.scheme}://{MASK}:{MASK}@{parts.netloc}{parts.path}"
+        path = ENCRYPTED_PATH if account.kind == "phonon_encrypted" else request.path
+        return shown(request, base + path)
+
+    describe = _("As the campaign “%(name)s” will send it: flow version %(version)s, %(mode)s.") % {
+        "name": campaign.name,
+        "version": campaign.flow_version.number,
+        "mode": campaign.get_mode_display(),
+    }
+    item = entry(f"campaign-{campaign.pk}", account.name, describe, build)
+    if account.kind == "phonon_encrypted":
+        item["note"] = ENCRYPTED_NOTE
+    return item
+
+
+def campaigns_of(flow) -> list[Campaign]:
+    return list(
+        Campaign.objects.filter(flow_version__flow=flow)
+        .select_related("account", "flow_version")
+        .order_by("-pk")[:CAMPAIGN_CHOICES]
+    )
 
 
 @require_GET
@@ -144,13 +196,24 @@ def provider_previews(strict: dict, contact: Contact) -> list[dict]:
 def preview(request, pk: int):
     flow = flow_or_404(pk)
     definition = definition_from_flow(flow)
-    strict, _ = split_definition(definition)
-    contact, values = sample_contact(request, definition)
+    strict, _findings = split_definition(definition)
+    campaigns = campaigns_of(flow)
+    chosen = next((c for c in campaigns if str(c.pk) == request.GET.get("campaign")), None)
+    if chosen is None:
+        contact, values = sample_contact(request, definition)
+        previews = sample_previews(strict, contact)
+    else:
+        contact, values = sample_contact(request, chosen.flow_version.definition)
+        contact = campaign_contact(chosen, contact.number) or contact
+        values = {**values, **contact.variables}
+        previews = [campaign_preview(chosen, contact)]
     context = {
         "flow": flow,
-        "previews": provider_previews(strict, contact),
+        "previews": previews,
         "number": contact.number,
         "values": values,
+        "campaigns": campaigns,
+        "chosen": chosen,
         "tab": "preview",
     }
     if request.htmx and request.htmx.target == "preview-results":

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from flows.definition import read_flow
-from flows.management.commands._flow_io import dumps, get_flow
+from flows.management.commands._flow_io import get_flow
 from providers.building import CompileError
 from providers.preview import PROVIDERS, compile_preview
 
@@ -52,4 +52,5 @@ class Command(BaseCommand):
             raise CommandError("\n".join(messages)) from error
         for finding in result["findings"]:
             self.stderr.write(f"{finding['severity']}: {finding['message']}")
-        self.stdout.write(result["xml"] if result["xml"] is not None else dumps(result["payload"]))
+        # The builder's text, byte for byte what a campaign sends (secrets masked).
+        self.stdout.write(result["body"])
