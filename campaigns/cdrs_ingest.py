@@ -9,7 +9,6 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import json
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -22,15 +21,24 @@ from django.db import (
     transaction,
 )
 from django.utils import timezone
+from django.utils.translation import ngettext
 
-from campaigns.models import Call, Campaign, Cdr, DispatchBatch
+from campaigns.models import Call, Campaign, CampaignEvent, Cdr, DispatchBatch
 from campaigns.models.campaigns import BatchState, CallState, Outcome
 from phonelists.services import add_do_not_call
 from providers.callbacks import CallbackEvent
 from providers.hangup_causes import describe
-from providers.paycall.cdrs import PAYCALL_CDR_COLUMNS, CdrFormatError
+from providers.paycall.cdrs import (
+    PAYCALL_CDR_COLUMNS,
+    CdrFormatError,
+    hangup_time_left_out,
+    read_steps,
+    steps_left_out,
+)
 
 INGEST_CHUNK = 5000
+# Log entries for cells left out, at most, per CDR file read.
+LOGGED_LEFT_OUT = 50
 OPEN_CALL_STATES = (CallState.SENDING, CallState.ACCEPTED)
 
 
@@ -233,6 +241,64 @@ def _seconds(value: str, line: int, column: str) -> int:
         raise CdrFormatError(f"Line {line}: {column} {value!r} is not a whole number.") from None
 
 
+class _CellsLeftOut:
+    """Cells of a CDR file that could not be read, each row kept without its cell,
+    for the campaign's log.
+
+    Paycall's file grows while the campaign runs and is fetched again and again, so a
+    line already in the log is not logged twice; a file whose every cell is broken
+    gets LOGGED_LEFT_OUT entries and a count, not an entry per row.
+    """
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        self.logged = set(
+            CampaignEvent.objects.filter(campaign=campaign).values_list("reason", flat=True)
+        )
+        self.new: list[str] = []
+        self.unlisted = 0
+
+    def add(self, message: str) -> None:
+        if message in self.logged:
+            return
+        self.logged.add(message)
+        if len(self.new) < LOGGED_LEFT_OUT:
+            self.new.append(message)
+        else:
+            self.unlisted += 1
+
+    def hangup_time(self, value: str, cache: dict, line: int, phone_number: str) -> tuple:
+        """_when for the hangup time, which a CDR can do without: one that cannot be
+        read is left out. It is not cached, so every line with it is logged."""
+        try:
+            return _when(value, cache, line, "hangup_time")
+        except CdrFormatError:
+            self.add(
+                hangup_time_left_out(line=line, phone_number=phone_number, value=value.strip())
+            )
+            return (None, None)
+
+    def record(self) -> None:
+        """Notes in the campaign's log (no change of state), in one INSERT."""
+        messages = list(self.new)
+        if self.unlisted:
+            messages.append(
+                ngettext(
+                    "Paycall CDR file: %(count)s more line had a cell that could not be "
+                    "read; its CDR is kept without it.",
+                    "Paycall CDR file: %(count)s more lines had a cell that could not be "
+                    "read; their CDRs are kept without it.",
+                    self.unlisted,
+                )
+                % {"count": self.unlisted}
+            )
+        state = self.campaign.state
+        CampaignEvent.objects.bulk_create(
+            CampaignEvent(campaign=self.campaign, from_state=state, to_state=state, reason=text)
+            for text in messages
+        )
+
+
 class _Staging:
     """Temporary tables that carry a CDR file into the CDR table.
 
@@ -401,17 +467,16 @@ class _Staging:
         self.causes.add(text)
         self.new_causes.append((text, cause.q850, cause.description[:300], cause.outcome))
 
-    def steps_id(self, text: str, line: int) -> int:
+    def steps_id(self, text: str, line: int, phone_number: str, left_out: _CellsLeftOut) -> int:
         """The id of a steps cell; the same few key combinations repeat across a
-        campaign, so each is parsed and staged once."""
+        campaign, so each is parsed and staged once. A cell that cannot be read is
+        left out: its row gets the id of no steps, and the cell is not cached, so every
+        line with it is logged."""
         try:
-            steps = json.loads(text) if text.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise CdrFormatError(
-                f"Line {line}: the steps column is not JSON ({exc.msg})."
-            ) from None
-        if not isinstance(steps, dict):
-            steps = {"steps": steps}
+            steps = read_steps(text)
+        except CdrFormatError as error:
+            left_out.add(steps_left_out(line=line, phone_number=phone_number, reason=str(error)))
+            return self.steps.get("") or self.steps_id("", line, phone_number, left_out)
         stored = Cdr._meta.get_field("steps").get_db_prep_value(steps, connection)
         found = self.steps[text] = len(self.steps) + 1
         remove = self.removals[found] = marked_remove(steps)
@@ -427,6 +492,12 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
     chunks (see _Staging). A call that already has a CDR from its steps report gets
     the CSV's times and billing instead. Header names are matched with spaces read as
     underscores, since the document's own sample writes "phone number".
+
+    A steps cell or hangup time that cannot be read costs only that cell: the row is
+    stored without it and the campaign's log names the line. Any other cell that
+    cannot be read stops the file there (the chunks before it are kept): a start time
+    is part of what identifies a CDR, and an answer time, duration or billsec left out
+    would be stored as "not answered" or 0 seconds, a falsehood rather than a gap.
     """
     # Decoded as read: a StringIO of the whole text would copy it to four bytes a
     # character first (a second on a million rows).
@@ -455,6 +526,7 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
     )
     times = {}
     rows, updates, removed = [], [], set()
+    left_out = _CellsLeftOut(campaign)
     read = 0
 
     with _Staging(campaign) as staging:
@@ -485,13 +557,13 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
             if cause not in causes:
                 staging.add_cause(cause)
             cell = row[i_steps]
-            steps_id = steps.get(cell) or staging.steps_id(cell, line)
+            steps_id = steps.get(cell) or staging.steps_id(cell, line, number, left_out)
             cell = row[i_start]
             start, start_db = times.get(cell) or _when(cell, times, line, "start_time")
             cell = row[i_answer]
             answer, answer_db = times.get(cell) or _when(cell, times, line, "answer_time")
             cell = row[i_hangup]
-            hangup, hangup_db = times.get(cell) or _when(cell, times, line, "hangup_time")
+            hangup, hangup_db = times.get(cell) or left_out.hangup_time(cell, times, line, number)
             try:
                 duration, billsec = max(0, int(row[i_duration])), max(0, int(row[i_billsec]))
             except ValueError:
@@ -540,6 +612,7 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
                 rows, updates = [], []
         staging.write(rows, updates)
         staging.wait()
+    left_out.record()
     if removed:
         add_do_not_call(
             sorted(removed), source="ivr", reason=f"Marked remove in campaign {campaign.name}"

@@ -11,7 +11,7 @@ import pytest
 
 from campaigns import cdrs_ingest
 from campaigns.cdrs_ingest import ingest_paycall_cdr_csv
-from campaigns.models import Call, Cdr
+from campaigns.models import Call, CampaignEvent, Cdr
 from campaigns.models.campaigns import CallState
 from phonelists.models import DoNotCall
 from providers.paycall.cdrs import CdrFormatError
@@ -34,6 +34,16 @@ def line(number: str, cause: str, steps: str, *, second: int, answered: bool = T
     answer = start if answered else ""
     billsec = 11 if answered else 0
     return f"031234567,{number},{start},{answer},{start},16,{billsec},{cause},u-1,{steps}"
+
+
+# Steps cells in the shapes of the document's CDR example: its "},]", and its row
+# 972501234564, whose conversion lost a quote (a cell that cannot be read).
+TRAILING_COMMA_STEPS = (
+    '"{""steps"":[{""dtmf"":""12"",""step_name"":""foo""},],""invalid"":[],""unique_id"":""u-1""}"'
+)
+UNREADABLE_STEPS = (
+    '"{""steps"":[{""dtmf"":""12"",""step_name":""foo""}],""invalid"":[],""unique_id"":""u-1""}"'
+)
 
 
 @pytest.fixture
@@ -148,3 +158,62 @@ def test_a_cdr_from_the_steps_report_gets_the_files_times(campaign, small_chunks
     assert stored.pk == report.pk
     assert (stored.source, stored.billsec, stored.answered) == ("cdr_csv", 11, True)
     assert Cdr.objects.filter(campaign=campaign).count() == 6
+
+
+def log_entries_after(campaign, before: set[int]) -> list[str]:
+    return list(
+        CampaignEvent.objects.filter(campaign=campaign)
+        .exclude(pk__in=before)
+        .order_by("pk")
+        .values_list("reason", flat=True)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_steps_cell_that_cannot_be_read_costs_only_that_cell(campaign, small_chunks):
+    n = [number.lstrip("+") for number in numbers(campaign)]
+    lines = csv_file(campaign).split("\r\n")
+    lines[2] = line(n[1], "NORMAL_CLEARING", TRAILING_COMMA_STEPS, second=2)
+    lines[3] = line(n[2], "NORMAL_CLEARING", UNREADABLE_STEPS, second=3)  # file line 4
+    before = set(CampaignEvent.objects.filter(campaign=campaign).values_list("pk", flat=True))
+
+    assert ingest_paycall_cdr_csv(campaign, "\r\n".join(lines)) == 6
+
+    cdrs = {cdr.phone_number: cdr for cdr in Cdr.objects.filter(campaign=campaign)}
+    assert len(cdrs) == 6
+    lost = cdrs["+" + n[2]]
+    assert (lost.steps, lost.keys, lost.answered, lost.billsec) == ({}, "", True, 11)
+    assert lost.call.state == CallState.COMPLETED
+    assert cdrs["+" + n[1]].keys == ";foo:12;"
+    assert cdrs["+" + n[3]].keys == ";menu:2;confirm:9;"
+    (entry,) = log_entries_after(campaign, before)
+    assert entry.startswith(f"Paycall CDR file, line 4 (+{n[2]}): the steps cell is not JSON")
+
+    # Paycall's file is fetched again and again: the line is logged once.
+    assert ingest_paycall_cdr_csv(campaign, "\r\n".join(lines)) == 6
+    assert len(log_entries_after(campaign, before)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_line_with_a_cell_that_cannot_be_read_is_logged(campaign, small_chunks):
+    n = [number.lstrip("+") for number in numbers(campaign)]
+    lines = csv_file(campaign).split("\r\n")
+    # The same unreadable steps in two chunks, and a hangup time that is not one.
+    lines[1] = line(n[0], "NORMAL_CLEARING", UNREADABLE_STEPS, second=1)
+    lines[5] = line(n[4], "NORMAL_CLEARING", UNREADABLE_STEPS, second=5)
+    lines[4] = lines[4].replace("2026-03-30 14:00:04+03,16", "later,16")
+    before = set(CampaignEvent.objects.filter(campaign=campaign).values_list("pk", flat=True))
+
+    assert ingest_paycall_cdr_csv(campaign, "\r\n".join(lines)) == 6
+
+    cdrs = {cdr.phone_number: cdr for cdr in Cdr.objects.filter(campaign=campaign)}
+    assert len(cdrs) == 6
+    assert cdrs["+" + n[0]].steps == {} and cdrs["+" + n[4]].steps == {}
+    assert not cdrs["+" + n[4]].marked_remove
+    kept = cdrs["+" + n[3]]
+    assert kept.hangup_time is None and kept.keys == ";menu:2;confirm:9;"
+    assert [entry.split(":")[0] for entry in log_entries_after(campaign, before)] == [
+        f"Paycall CDR file, line 2 (+{n[0]})",
+        f"Paycall CDR file, line 5 (+{n[3]})",
+        f"Paycall CDR file, line 6 (+{n[4]})",
+    ]
