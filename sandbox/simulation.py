@@ -57,9 +57,17 @@ def rng_for(account: SandboxAccount, call: LedgerCall) -> random.Random:
     )
 
 
+def ivr_steps(ivr: dict | None) -> list:
+    """The steps the IVR plays: "If the number of steps is different then count_steps,
+    then the IVR will stop at the minimal steps provided" (Paycall, IVR API)."""
+    steps = (ivr or {}).get("steps") or []
+    count = (ivr or {}).get("count_steps")
+    return steps[:count] if isinstance(count, int) else steps
+
+
 def ivr_keys(ivr: dict | None) -> list[str]:
     keys = []
-    for step in (ivr or {}).get("steps") or []:
+    for step in ivr_steps(ivr):
         accepted = step.get("dtmf_ivr")
         keys.extend([accepted] if isinstance(accepted, str) else accepted or [])
     return keys
@@ -90,6 +98,7 @@ def walk_ivr(request: dict, unique_id: str, keys: list[str], variables: dict) ->
         "schema_version": SCHEMA_VERSION,
         "name": unique_id,
         **request["ivr"],
+        "steps": ivr_steps(request["ivr"]),
         "variables": [],
     }
     result = simulate(

@@ -13,10 +13,14 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 
 from sandbox.models import CallState, LedgerCall, ReceivedRequest, SandboxAccount
+from sandbox.tasks import schedule_sweep
 
-# Digits with an optional "+": the E.164 shape ([+]<country code><number>), lenient
-# enough for the local numbers the providers' own examples use ("030000000").
-PHONE_NUMBER = re.compile(r"^\+?\d{7,15}$")
+# Digits with an optional "+", lenient enough for the local numbers the providers' own
+# examples dial ("030000000"). ASCII digits only: \d would let "٥" through.
+PHONE_NUMBER = re.compile(r"\+?[0-9]{7,15}")
+# E.164 as Paycall's appendix reads it, [+]<country code><number>: a country code
+# never starts with 0, and E.164 allows 15 digits at most.
+E164_NUMBER = re.compile(r"\+?[1-9][0-9]{6,14}")
 
 _faults = random.SystemRandom()
 
@@ -30,7 +34,11 @@ def ip_allowed(account: SandboxAccount, request) -> bool:
 
 
 def valid_number(value) -> bool:
-    return isinstance(value, str) and bool(PHONE_NUMBER.match(value.strip()))
+    return isinstance(value, str) and bool(PHONE_NUMBER.fullmatch(value.strip()))
+
+
+def valid_e164(value) -> bool:
+    return isinstance(value, str) and bool(E164_NUMBER.fullmatch(value.strip()))
 
 
 def checksum(body: bytes) -> str:
@@ -170,7 +178,5 @@ def record_calls(
             raise RepeatedRequest from None
     call_ids = insert_ledger_rows(account, received.pk if received else None, calls)
     if call_ids:
-        from sandbox.tasks import schedule_sweep
-
         transaction.on_commit(lambda: schedule_sweep(account.pk))
     return received, call_ids

@@ -22,7 +22,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from flows.schemas import PAYCALL_DIALER_REQUEST, PAYCALL_SIMPLE_DIALER_REQUEST, validate
+from flows.schemas import PAYCALL_DIALER_REQUEST, PAYCALL_SIMPLE_DIALER_REQUEST, validator
 
 from ..models import LedgerCall, PaycallCampaign, PaycallRecording, Provider, SandboxAccount
 from .common import (
@@ -34,6 +34,7 @@ from .common import (
     ip_allowed,
     new_id,
     record_calls,
+    valid_e164,
     valid_number,
 )
 
@@ -58,6 +59,26 @@ PHONE_LIST_MIME_TYPES = {
 }
 RECORDING_SUFFIXES = (".wav", ".mp3")
 MAX_RETRIES_RANGE = (0, 10000)
+# "If from_campaign is "true", the field is ignored": not even its form is checked.
+IGNORED_FROM_CAMPAIGN = ("leg_a", "cid_a", "dtmf_a")
+# Schema violations in words built from the schema alone: an error never echoes a
+# value of the request (the bare validator messages quote the whole body).
+SCHEMA_WORDING = {
+    "additionalProperties": "has fields the document does not define: {unexpected}",
+    "enum": "must be one of: {options}",
+    "exclusiveMinimum": "must be more than {limit}",
+    "maxItems": "may hold at most {limit} items",
+    "maxLength": "may be at most {limit} characters long",
+    "maxProperties": "may have at most {limit} fields",
+    "maximum": "must be at most {limit}",
+    "minItems": "must hold at least {limit} items",
+    "minLength": "must be at least {limit} characters long",
+    "minimum": "must be at least {limit}",
+    "pattern": "must match {pattern}",
+    "required": "needs the field {property}",
+    "type": "must be of type {types}",
+}
+SCHEMA_FALLBACK = "does not have the form the document describes"
 CDR_HEADER = (
     "cli",
     "phone_number",
@@ -114,9 +135,7 @@ def endpoint(*methods: str):
         def wrapper(request, *args, **kwargs):
             try:
                 if request.method not in methods:
-                    raise PaycallError(
-                        "METHOD_NOT_ALLOWED", f"Use {' or '.join(methods)}, not {request.method}."
-                    )
+                    raise PaycallError("METHOD_NOT_ALLOWED", f"Use {' or '.join(methods)}.")
                 account = authenticate(request)
             except PaycallError as error:
                 return error_response(error.code, error.message)
@@ -153,11 +172,15 @@ def string_boolean(payload: dict, field: str, default: str = "false") -> bool:
     return value == "true"
 
 
-def check_number(value, field: str) -> str:
+def check_number(value, field: str, *, strict_e164: bool = False) -> str:
+    """The Dialer API's number "supports" E.164 and its examples dial local numbers;
+    the Simple Dialer's legs are "using E.164 standard" (strict_e164)."""
     if value in (None, ""):
         raise PaycallError("NUMBER_MISSING", f"{field} is required and cannot be empty.")
-    if not valid_number(str(value)):
-        raise PaycallError("INVALID_NUMBER", f"{field} {value!r} is not an E.164 phone number.")
+    if not (valid_e164 if strict_e164 else valid_number)(str(value)):
+        raise PaycallError(
+            "INVALID_NUMBER", f"{field} is not an E.164 phone number ([+]<country code><number>)."
+        )
     return str(value).strip()
 
 
@@ -173,49 +196,90 @@ def epoch(value, field: str) -> datetime | None:
     return moment
 
 
+def schema_wording(kind) -> str:
+    details = {
+        name: ", ".join(map(str, value)) if isinstance(value, list) else value
+        for name, value in kind.as_dict().items()
+    }
+    template = SCHEMA_WORDING.get(kind.name)
+    return template.format(**details) if template else SCHEMA_FALLBACK
+
+
 def schema_check(schema: str, payload: dict) -> None:
-    errors = validate(schema, payload)
-    if errors:
-        first = errors[0]
-        where = "/".join(str(part) for part in first.path) or "request"
-        raise PaycallError("INVALID_REQUEST", f"{where}: {first.message}")
+    first = next(iter(validator(schema).iter_errors(payload)), None)
+    if first is not None:
+        where = "/".join(str(part) for part in first.instance_path) or "request"
+        raise PaycallError("INVALID_REQUEST", f"{where}: {schema_wording(first.kind)}.")
 
 
-def recording_names(ivr: dict) -> set[str]:
-    names = set()
-    for step in ivr.get("steps") or []:
+def check_key_ranges(ivr: dict) -> None:
+    """Action API: a range runs from its smallest to its biggest DTMF, and a key taken
+    out of a range for its own action must not be inside the range's min and max."""
+    for step_index, step in enumerate(ivr["steps"]):
+        routes = step.get("actions") or []
+        singles = {
+            int(route["key"]): index
+            for index, route in enumerate(routes)
+            if isinstance(route["key"], str) and route["key"].isdigit()
+        }
+        for index, route in enumerate(routes):
+            if not isinstance(route["key"], dict):
+                continue
+            where = f"ivr/steps/{step_index}/actions/{index}/key"
+            low, high = int(route["key"]["min"]), int(route["key"]["max"])
+            if low > high:
+                raise PaycallError("INVALID_KEY_RANGE", f"{where}: min is bigger than max.")
+            inside = sorted(singles[key] for key in singles if low <= key <= high)
+            if inside:
+                raise PaycallError(
+                    "INVALID_KEY_RANGE",
+                    f"{where} includes the key of ivr/steps/{step_index}/actions/{inside[0]}, "
+                    "which has its own action: the range must leave it out.",
+                )
+
+
+def recording_paths(ivr: dict) -> dict[str, str]:
+    """{file name: where the request names it first}."""
+    named = []
+    for step_index, step in enumerate(ivr.get("steps") or []):
+        where = f"ivr/steps/{step_index}"
         if step.get("prompt_is_file") == "true" and isinstance(step.get("prompt"), str):
-            names.add(step["prompt"])
+            named.append((step["prompt"], f"{where}/prompt"))
         if step.get("dtmf_invalid_text_is_file") == "true" and isinstance(
             step.get("dtmf_ivr_invalid_text"), str
         ):
-            names.add(step["dtmf_ivr_invalid_text"])
-        for route in step.get("actions") or []:
-            for action in route.get("actions") or []:
+            named.append((step["dtmf_ivr_invalid_text"], f"{where}/dtmf_ivr_invalid_text"))
+        for route_index, route in enumerate(step.get("actions") or []):
+            for action_index, action in enumerate(route.get("actions") or []):
                 params = action.get("params") or {}
                 if action.get("action") == "play" and params.get("is_recording") == "true":
-                    names.add(params.get("text", ""))
-    return names
+                    path = f"{where}/actions/{route_index}/actions/{action_index}/params/text"
+                    named.append((params.get("text", ""), path))
+    paths: dict[str, str] = {}
+    for name, path in named:
+        paths.setdefault(name, path)
+    return paths
 
 
-def check_recordings(account: SandboxAccount, names: set[str]) -> None:
-    if not names:
+def check_recordings(account: SandboxAccount, paths: dict[str, str]) -> None:
+    if not paths:
         return
     known = set(
-        PaycallRecording.objects.filter(account=account, name__in=names).values_list(
+        PaycallRecording.objects.filter(account=account, name__in=paths).values_list(
             "name", flat=True
         )
     )
-    missing = sorted(names - known)
+    missing = sorted(path for name, path in paths.items() if name not in known)
     if missing:
         raise PaycallError(
-            "RECORDING_NOT_FOUND", f"Not uploaded with the File Upload API: {', '.join(missing)}."
+            "RECORDING_NOT_FOUND",
+            f"Not uploaded with the File Upload API: the file named at {', '.join(missing)}.",
         )
 
 
 def create_campaign(account, unique_id: str, kind: str, payload: dict, start_at, numbers):
     if PaycallCampaign.objects.filter(account=account, unique_id=unique_id).exists():
-        raise PaycallError("DUPLICATE_UNIQUE_ID", f"A campaign {unique_id} already exists.")
+        raise PaycallError("DUPLICATE_UNIQUE_ID", "A campaign with this unique_id already exists.")
     PaycallCampaign.objects.create(
         account=account,
         unique_id=unique_id,
@@ -235,7 +299,7 @@ def upload(request, account):
         raise PaycallError("NO_FILES", "Send the recordings in the recs[] field.")
     for file in files:
         if not file.name.lower().endswith(RECORDING_SUFFIXES):
-            raise PaycallError("UNSUPPORTED_RECORDING", f"{file.name} is not a .wav or .mp3 file.")
+            raise PaycallError("UNSUPPORTED_RECORDING", "Recordings must be .wav or .mp3 files.")
     for file in files:
         PaycallRecording.objects.update_or_create(
             account=account,
@@ -275,10 +339,15 @@ def dialer(request, account):
         raise PaycallError("INVALID_IVR", "ivr.count_steps must be at least 1.")
     from_queue = string_boolean(payload, "numbers_from_queue")
     numbers = []
-    if not from_queue:
+    checked = payload
+    if from_queue:
+        # "number: Applicable only if the field numbers_from_queue is set to "false"".
+        checked = {field: value for field, value in payload.items() if field != "number"}
+    else:
         numbers = [{"number": check_number(payload.get("number"), "number")}]
-    schema_check(PAYCALL_DIALER_REQUEST, payload)
-    check_recordings(account, recording_names(ivr))
+    schema_check(PAYCALL_DIALER_REQUEST, checked)
+    check_key_ranges(ivr)
+    check_recordings(account, recording_paths(ivr))
     unique_id = payload.get("unique_id") or new_id()
     return create_campaign(account, unique_id, "dialer", payload, start_at, numbers)
 
@@ -290,17 +359,23 @@ def simple_dialer(request, account):
     from_campaign = string_boolean(payload, "from_campaign")
     tts = string_boolean(payload, "tts", default="true")
     numbers = []
-    if not from_campaign:
-        numbers = [{"number": check_number(payload.get("leg_a"), "leg_a")}]
+    checked = payload
+    if from_campaign:
+        checked = {
+            field: value for field, value in payload.items() if field not in IGNORED_FROM_CAMPAIGN
+        }
+    else:
+        leg_a = check_number(payload.get("leg_a"), "leg_a", strict_e164=True)
+        numbers = [{"number": leg_a}]
     if payload.get("leg_b"):
-        check_number(payload["leg_b"], "leg_b")
+        check_number(payload["leg_b"], "leg_b", strict_e164=True)
     if payload.get("gender", "female") not in ("male", "female"):
         raise PaycallError("INVALID_REQUEST", 'gender must be "male" or "female".')
     if not payload.get("sound"):
         raise PaycallError("INVALID_REQUEST", "sound is required.")
-    schema_check(PAYCALL_SIMPLE_DIALER_REQUEST, payload)
+    schema_check(PAYCALL_SIMPLE_DIALER_REQUEST, checked)
     if not tts:
-        check_recordings(account, {payload["sound"]})
+        check_recordings(account, {payload["sound"]: "sound"})
     unique_id = payload.get("unique_id") or new_id()
     return create_campaign(account, unique_id, "simple", payload, start_at, numbers)
 
@@ -308,7 +383,7 @@ def simple_dialer(request, account):
 def campaign_of(account, unique_id: str) -> PaycallCampaign:
     campaign = PaycallCampaign.objects.filter(account=account, unique_id=unique_id).first()
     if campaign is None:
-        raise PaycallError("CAMPAIGN_NOT_FOUND", f"No campaign {unique_id}.")
+        raise PaycallError("CAMPAIGN_NOT_FOUND", "No campaign has this unique_id.")
     return campaign
 
 
@@ -319,12 +394,10 @@ def phone_list_text(upload) -> str:
     suffix = PurePosixPath(name).suffix
     expected = PHONE_LIST_MIME_TYPES.get(suffix)
     if expected is None:
-        raise PaycallError("UNSUPPORTED_FILE_TYPE", f"{upload.name}: use .csv, .txt, .zip or .gz.")
+        raise PaycallError("UNSUPPORTED_FILE_TYPE", "Send a .csv, .txt, .zip or .gz file.")
     given = (upload.content_type or "").split(";")[0].strip().lower()
     if given != expected:
-        raise PaycallError(
-            "UNSUPPORTED_FILE_TYPE", f"{upload.name} must be sent as {expected}, not {given}."
-        )
+        raise PaycallError("UNSUPPORTED_FILE_TYPE", f"A {suffix} file must be sent as {expected}.")
     data = upload.read()
     try:
         if suffix == ".zip":
@@ -337,9 +410,9 @@ def phone_list_text(upload) -> str:
             data = gzip.decompress(data)
         return data.decode("utf-8-sig")
     except (zipfile.BadZipFile, OSError, EOFError):
-        raise PaycallError("INVALID_NUMBERS_FILE", f"{upload.name} cannot be unpacked.") from None
+        raise PaycallError("INVALID_NUMBERS_FILE", "The numbers file cannot be unpacked.") from None
     except UnicodeDecodeError:
-        raise PaycallError("INVALID_NUMBERS_FILE", f"{upload.name} is not UTF-8 text.") from None
+        raise PaycallError("INVALID_NUMBERS_FILE", "The numbers file is not UTF-8 text.") from None
 
 
 def parse_phone_lines(text: str) -> list[dict]:
@@ -348,13 +421,15 @@ def parse_phone_lines(text: str) -> list[dict]:
         if not row or not any(cell.strip() for cell in row):
             continue
         number = row[0].strip()
-        if not valid_number(number):
+        if not valid_e164(number):
             raise PaycallError(
-                "INVALID_NUMBERS_FILE", f"Line {line}: {number!r} is not an E.164 phone number."
+                "INVALID_NUMBERS_FILE", f"Line {line}: the number is not an E.164 phone number."
             )
         cli = row[1].strip() if len(row) > 1 else ""
         if cli and not valid_number(cli):
-            raise PaycallError("INVALID_NUMBERS_FILE", f"Line {line}: cli {cli!r} is not a number.")
+            raise PaycallError(
+                "INVALID_NUMBERS_FILE", f"Line {line}: the cli is not a phone number."
+            )
         dtmf = row[2].strip() if len(row) > 2 else ""
         numbers.append({"number": number, "cli": cli, "dtmf_originator": dtmf})
     return numbers
@@ -372,15 +447,15 @@ def upload_phones(request, account, unique_id: str):
     return JsonResponse({"status": "ok", "unique_id": unique_id, "count": len(numbers)})
 
 
-def already_started(unique_id: str) -> PaycallError:
-    return PaycallError("ALREADY_STARTED", f"Campaign {unique_id} was started already.")
+def already_started() -> PaycallError:
+    return PaycallError("ALREADY_STARTED", "This campaign was started already.")
 
 
 @endpoint("POST")
 def start_campaign(request, account, unique_id: str):
     campaign = campaign_of(account, unique_id)
     if campaign.started_at:
-        raise already_started(unique_id)
+        raise already_started()
     if not campaign.numbers:
         raise PaycallError("NO_NUMBERS", "Upload phone numbers before starting this campaign.")
     default_cli = campaign.request.get("cli") or campaign.request.get("cid_a") or ""
@@ -403,7 +478,7 @@ def start_campaign(request, account, unique_id: str):
             calls=calls,
         )
     except RepeatedRequest:
-        raise already_started(unique_id) from None
+        raise already_started() from None
     return JsonResponse({"status": "ok", "unique_id": unique_id, "calls": len(calls)})
 
 
@@ -459,5 +534,5 @@ def cdr_by_number(request, account, unique_id: str, phone_number: str):
         call for call in completed_calls(account, unique_id) if call.number.lstrip("+") == wanted
     ]
     if not calls:
-        raise PaycallError("NUMBER_NOT_FOUND", f"No CDR for {phone_number} in {unique_id}.")
+        raise PaycallError("NUMBER_NOT_FOUND", "No CDR for this number in this campaign.")
     return cdr_csv(calls[-1:])
