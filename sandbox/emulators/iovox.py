@@ -7,6 +7,8 @@ name them; this is the sandbox's choice, README "Sandbox"). Answers are XML:
 """
 
 import hmac
+import re
+from collections import Counter
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_not_required
@@ -24,6 +26,15 @@ CALL_LIMIT_WINDOW = timedelta(minutes=1)
 MAX_XML_BYTES = 100_000
 CALL_LIMIT_ERROR = "The number of calls allowed has been exceeded"
 INTERNAL_ERROR = "Internal Server Error"
+# "This will delay the call N minutes into the future" and "must be an integer": N is
+# written in ASCII digits (str.isdigit would take "٥" too).
+DELAY = re.compile(r"[0-9]+")
+# libxml names the line of an unclosed tag in its text ("... request line 1"); the
+# answer states the position once, in the document's "at line y, column z".
+LIBXML_POSITION = re.compile(r",? line \d+(, column \d+)?")
+# Repeated elements are refused: the document gives each one value, and the last of
+# two call_destination elements would dial a number the caller did not mean.
+DUPLICATE_ERRORS = {"link_id": "Link ID Duplicated", "call_variables": "Call Variables Duplicated"}
 
 
 class IovoxRefusal(Exception):
@@ -67,10 +78,20 @@ def parse_request(body: bytes):
         return etree.fromstring(body, parser=parser)
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (0, 0)
-        message = exc.msg.split(", line")[0] if exc.msg else "syntax error"
+        message = LIBXML_POSITION.sub("", exc.msg or "").strip() or "syntax error"
         raise IovoxRefusal(
             400, f"XML parse error. {message} at line {line}, column {column}"
         ) from None
+
+
+def elements(node) -> list:
+    """The child elements, without the comments and processing instructions."""
+    return [child for child in node if isinstance(child.tag, str)]
+
+
+def duplicates(node) -> list[str]:
+    counts = Counter(child.tag for child in elements(node))
+    return [tag for tag, count in counts.items() if count > 1]
 
 
 def check_call_limit(account: SandboxAccount) -> None:
@@ -96,9 +117,12 @@ def initiate_call(request, account: SandboxAccount) -> HttpResponse:
     if len(body) > MAX_XML_BYTES:
         raise IovoxRefusal(400, "XML parse error. Document too large at line 1, column 1")
     root = parse_request(body)
+    for tag in duplicates(root):
+        if tag in DUPLICATE_ERRORS:
+            raise IovoxRefusal(400, DUPLICATE_ERRORS[tag])
     link_node = root.find("link_id")
     variables_node = root.find("call_variables")
-    if link_node is None and (variables_node is None or len(variables_node) == 0):
+    if link_node is None and (variables_node is None or not elements(variables_node)):
         raise IovoxRefusal(400, "Request Empty")
     link_id = (link_node.text or "").strip() if link_node is not None else ""
     if not link_id:
@@ -113,13 +137,18 @@ def initiate_call(request, account: SandboxAccount) -> HttpResponse:
         raise IovoxRefusal(400, "Link ID has no Calling Rules")
     variables = {}
     if variables_node is not None:
-        variables = {child.tag: (child.text or "").strip() for child in variables_node}
+        repeated = duplicates(variables_node)
+        if repeated:
+            raise IovoxRefusal(400, f"Call Variable {repeated[0]} Duplicated")
+        variables = {child.tag: (child.text or "").strip() for child in elements(variables_node)}
     for name in ["call_destination", *link.required_variables]:
         if not variables.get(name):
             raise IovoxRefusal(400, f"Call Variable {name} Empty")
     delay = variables.get("delay")
-    if delay and not delay.isdigit():
+    if delay == "":
         raise IovoxRefusal(400, "Call Variable delay Empty")
+    if delay is not None and not DELAY.fullmatch(delay):
+        raise IovoxRefusal(400, "Call Variable delay Invalid")
     forced = forced_error(account)
     if forced == "500":
         raise IovoxRefusal(500, INTERNAL_ERROR)

@@ -32,6 +32,8 @@ from sandbox.emulators.common import (
 from sandbox.models import PhononFlow, Provider, ReceivedRequest, SandboxAccount
 
 MAX_CALLS = 500
+# keys: ""name": "$flow.key.<variable>": Name of flow variable."
+KEY_PREFIX = "$flow.key."
 API_VERSIONS = ("1.0", "TEST")
 CODES = {
     400: ("Invalid Format", "INVALID_FORMAT"),
@@ -112,6 +114,11 @@ def start_time(value) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def flow_key(key) -> bool:
+    name = key.get("name") if isinstance(key, dict) else None
+    return isinstance(name, str) and name.startswith(KEY_PREFIX) and len(name) > len(KEY_PREFIX)
+
+
 def call_problem(call, flow: PhononFlow, api_version: str) -> int | None:
     """The code that refuses this one call, or None if it is accepted."""
     if not isinstance(call, dict):
@@ -127,7 +134,7 @@ def call_problem(call, flow: PhononFlow, api_version: str) -> int | None:
     if api_version == "TEST" and not all(number in flow.test_phones for number in numbers):
         return 402
     keys = call.get("keys") or []
-    if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
+    if not isinstance(keys, list) or not all(flow_key(key) for key in keys):
         return 210
     given = {key.get("name"): key.get("value") for key in keys}
     for required in flow.required_keys:
