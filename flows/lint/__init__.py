@@ -23,6 +23,7 @@ from flows.lint.context import LintContext, step_loc, step_name
 from flows.lint.graph import check_graph
 from flows.lint.keys import check_accepted_keys, check_routes
 from flows.lint.texts import check_flag, check_gender, check_prompt, check_recording, check_text
+from providers.iovox.builder import RESERVED as IOVOX_RESERVED
 
 __all__ = ["CODES", "Finding", "lint"]
 
@@ -33,6 +34,7 @@ CODES = {
     "count-steps-mismatch": WARNING,
     "variable-name-invalid": ERROR,
     "variable-duplicate": ERROR,
+    "variable-name-reserved": WARNING,
     "variable-unused": INFO,
     "step-id-empty": ERROR,
     "step-id-duplicate": ERROR,
@@ -153,6 +155,15 @@ def _check_variables(ctx: LintContext) -> None:
             )
         else:
             seen.add(name)
+            if name in IOVOX_RESERVED:
+                ctx.add(
+                    WARNING,
+                    "variable-name-reserved",
+                    f'The variable "{name}" cannot be sent to iovox: the request uses that '
+                    "name itself (for the number to call, the delay, or our call id). Rename "
+                    "it if this flow may run on iovox.",
+                    field=f"variables.{vi}.name",
+                )
 
 
 def _check_variable_use(ctx: LintContext) -> None:
