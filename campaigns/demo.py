@@ -22,9 +22,10 @@ from django.test import Client
 from campaigns.cdrs_ingest import ingest_paycall_cdr_csv
 from campaigns.checks import CampaignSettings
 from campaigns.dispatch import dispatch_finished, dispatch_round
+from campaigns.lifecycle import transition
 from campaigns.models import Campaign, ProviderAccount
 from campaigns.models.campaigns import CampaignState
-from campaigns.services import create_campaign, start_campaign, transition
+from campaigns.services import create_campaign, start_campaign
 from campaigns.tasks import cdr_file
 from flows.models import FlowVersion
 from phonelists import services as phonelists

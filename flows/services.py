@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from providers.paycall.importer import PaycallImportError, import_paycall
+
 from . import canonical
 from .definition import (
     definition_from_flow,
@@ -42,7 +44,6 @@ from .editing import (
 )
 from .findings import ERROR, Finding
 from .flowmap import automatic_layout, node_positions
-from .importers import PaycallImportError, import_paycall
 from .models import LANGUAGES, Flow, FlowVersion, Recording, Variable
 from .recordings import inspect_audio, recording_file_name, recording_usages
 from .schemas import FLOW_DEFINITION, validate

@@ -9,9 +9,9 @@ import providers.paycall.simple_dialer as paycall_simple
 from flows import schemas
 from flows.canonical import PAYCALL_DEFAULTS
 from flows.dtmf import DtmfSequence
-from flows.importers import import_paycall
 from providers.building import CompileError, Contact, MissingVariablesError, Schedule
 from providers.paycall.dialer import PaycallOptions, compile_dialer, compile_ivr
+from providers.paycall.importer import import_paycall
 from providers.paycall.simple_dialer import (
     PaycallSimpleOptions,
     compile_simple_dialer,

@@ -3,7 +3,7 @@
 import copy
 
 from flows.diff import describe_changes, diff
-from flows.importers import import_paycall
+from providers.paycall.importer import import_paycall
 
 from .flows import HANGUP, call, flow, goto, mark, play, step, wait
 

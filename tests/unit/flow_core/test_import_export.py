@@ -6,7 +6,7 @@ import pytest
 
 from flows import schemas
 from flows.canonical import normalize
-from flows.importers import PaycallImportError, export_paycall, import_paycall
+from providers.paycall.importer import PaycallImportError, export_paycall, import_paycall
 
 from .conftest import load_fixture
 

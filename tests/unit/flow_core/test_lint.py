@@ -304,6 +304,10 @@ CASES = {
         flow(step("a", prompt="$x$"), variables=[{"name": "x"}, {"name": "x"}]),
         [("variable-duplicate", None, None, None, "variables.1.name")],
     ),
+    "variable-name-reserved": (
+        flow(step("a", prompt="$delay$"), variables=[{"name": "delay"}]),
+        [("variable-name-reserved", None, None, None, "variables.0.name")],
+    ),
     "variable-unused": (
         flow(step("a"), variables=[{"name": "x"}]),
         [("variable-unused", None, None, None, "variables")],

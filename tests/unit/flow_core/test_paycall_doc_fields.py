@@ -6,10 +6,10 @@ import pytest
 
 from flows import schemas
 from flows.canonical import PAYCALL_DEFAULTS
-from flows.importers import export_paycall, import_paycall
 from flows.simulator import TIMEOUT, simulate
 from providers.building import Contact
 from providers.paycall.dialer import PaycallOptions, compile_dialer
+from providers.paycall.importer import export_paycall, import_paycall
 from tests.unit.flow_core.flows import HANGUP, call, flow, goto, mark, play, step, wait
 
 DOCUMENTED_DEFAULTS = [

@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from flows import schemas
 from flows.canonical import ivr_object, normalize
-from flows.importers import export_paycall, import_paycall
 from flows.lint import lint
 from flows.simulator import simulate
 from providers.building import Contact, Schedule
 from providers.paycall.dialer import PaycallOptions, compile_dialer
+from providers.paycall.importer import export_paycall, import_paycall
 
 STEP_IDS = st.text("abcdefgh_", min_size=1, max_size=6)
 DIGITS = st.text("0123456789", min_size=1, max_size=3)

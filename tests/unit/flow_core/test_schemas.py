@@ -6,7 +6,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from flows import schemas
-from flows.importers import import_paycall
+from providers.paycall.importer import import_paycall
 
 from .conftest import load_fixture
 

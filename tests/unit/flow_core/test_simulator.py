@@ -2,8 +2,8 @@
 
 import pytest
 
-from flows.importers import import_paycall
 from flows.simulator import CALLER_HANGS_UP, TIMEOUT, collect, simulate
+from providers.paycall.importer import import_paycall
 
 from .flows import HANGUP, call, flow, goto, mark, play, step, wait
 

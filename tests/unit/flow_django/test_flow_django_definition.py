@@ -17,8 +17,8 @@ from flows.definition import (
     save_definition,
     split_definition,
 )
-from flows.importers import export_paycall, import_paycall
 from flows.models import Action, Flow, Route, Step
+from providers.paycall.importer import export_paycall, import_paycall
 
 from .support import PAYCALL_FIXTURES, fixture_json, saved, two_step_definition, wide_flow
 

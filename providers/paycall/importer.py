@@ -1,10 +1,8 @@
-"""Import provider requests into a canonical definition (pure: no ORM, no I/O).
+"""Import Paycall JSON into a canonical definition (pure: no ORM, no I/O).
 
-Paycall JSON is the main case (the flow itself travels in it); Phonon and iovox
-requests only carry the flow's variables, and are read back for round trips
-and for the sandbox.
-
-Accepted inputs, as a JSON string/bytes or the parsed value:
+The flow itself travels in Paycall's requests (the canonical definition is its
+``ivr`` with our metadata), so this is how flows come in from files. Accepted
+inputs, as a JSON string/bytes or the parsed value:
 
 - a whole dialer request (``{"return_address": ..., "ivr": {...}}``);
 - just its ``ivr`` object (``{"count_steps": ..., "steps": [...]}``);
@@ -19,21 +17,16 @@ dropped, each with a finding.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from lxml import etree
 
 from flows.canonical import ACTION_PARAMS, FALSE, STEP_FIELDS, new_definition, normalize
 from flows.dtmf import DtmfSequence, invalid_paycall_chars
 from flows.findings import ERROR, INFO, WARNING, Finding
 from providers.building import Contact, Schedule
-from providers.iovox.builder import IovoxOptions, parse_call_destination
 from providers.paycall.dialer import PaycallOptions, compile_dialer, compile_ivr
 from providers.paycall.simple_dialer import PaycallSimpleOptions, compile_simple_dialer
-from providers.phonon.builder import KEY_PREFIX, PhononOptions, parse_start_time
 
 Kind = Literal["dialer", "ivr", "steps", "simple_dialer"]
 
@@ -89,7 +82,7 @@ class PaycallImport:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _parsed(data: Any) -> Any:
+def parsed_json(data: Any) -> Any:
     """`data`, decoded first if it is still JSON text."""
     if not isinstance(data, bytes | str):
         return data
@@ -101,7 +94,7 @@ def _parsed(data: Any) -> Any:
 
 def import_paycall(data: Any, *, name: str = "") -> PaycallImport:
     """Read Paycall JSON (see the module doc for the accepted shapes)."""
-    data = _parsed(data)
+    data = parsed_json(data)
     findings: list[Finding] = []
     if isinstance(data, list):
         kind: Kind = "steps"
@@ -336,88 +329,3 @@ def _import_simple(data: dict, findings: list[Finding], name: str) -> PaycallImp
             dtmf_originator=_dtmf(data.get("dtmf_a"), "dtmf_a", findings),
         )
     return PaycallImport("simple_dialer", normalize(definition), options, contact, findings)
-
-
-@dataclass
-class PhononImport:
-    """A Phonon create request read back: the variables become the flow's."""
-
-    definition: dict
-    options: PhononOptions
-    contacts: list[Contact]
-    start_time: dt.datetime
-
-
-def import_phonon_request(data: Any) -> PhononImport:
-    """Read a Phonon create request; every call must share one start time."""
-    data = _parsed(data)
-    if not isinstance(data, dict):
-        raise PaycallImportError("A Phonon request is a JSON object.")
-    calls = data.get("calls") or []
-    starts = {c.get("start-time") for c in calls}
-    if len(starts) != 1:
-        raise PaycallImportError("The calls of a Phonon request must share one start time.")
-    start_time = parse_start_time(starts.pop())
-    contacts, names = [], {}
-    for c in calls:
-        values = {}
-        for key in c.get("keys") or []:
-            name = str(key.get("name", "")).removeprefix(KEY_PREFIX)
-            names.setdefault(name, None)
-            values[name] = key.get("value")
-        numbers = c.get("contact-numbers") or [""]
-        contacts.append(
-            Contact(
-                number=numbers[0],
-                alternate_numbers=tuple(numbers[1:]),
-                variables=values,
-                reference=c.get("client-identifier"),
-            )
-        )
-    definition = new_definition("Imported from Phonon")
-    definition["variables"] = [{"name": n} for n in names]
-    options = PhononOptions(
-        security_id=data.get("security-id", ""),
-        flow_id=data.get("flow-id", ""),
-        api_version=data.get("api-version", "1.0"),
-        time_zone=start_time.tzinfo,
-    )
-    return PhononImport(normalize(definition), options, contacts, start_time)
-
-
-@dataclass
-class IovoxImport:
-    """An iovox initiateCall request read back."""
-
-    definition: dict
-    options: IovoxOptions
-    contact: Contact
-
-
-def import_iovox_request(xml: bytes) -> IovoxImport:
-    """Read an iovox request safely (no entities, no network)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    try:
-        root = etree.fromstring(xml, parser)
-    except etree.XMLSyntaxError as exc:
-        raise PaycallImportError(f"This is not well-formed XML: {exc}") from exc
-    variables = root.find("call_variables")
-    values: dict[str, str] = {}
-    destination, delay = "", None
-    for element in variables if variables is not None else []:
-        if element.tag == "call_destination":
-            destination = element.text or ""
-        elif element.tag == "delay":
-            if not (element.text or "").strip().isdigit():
-                raise PaycallImportError("The iovox delay must be a whole number of minutes.")
-            delay = int(element.text)
-        else:
-            values[element.tag] = element.text or ""
-    number, dtmf = parse_call_destination(destination)
-    definition = new_definition("Imported from iovox")
-    definition["variables"] = [{"name": n} for n in values]
-    return IovoxImport(
-        normalize(definition),
-        IovoxOptions(link_id=root.findtext("link_id") or "", delay_minutes=delay),
-        Contact(number=number, dtmf_originator=dtmf, variables=values),
-    )
