@@ -15,6 +15,8 @@ from campaigns.models.accounts import ProviderAccount, ProviderKind
 from campaigns.models.campaigns import DispatchMode
 from campaigns.scheduling import CallingWindow, window_problems, zone
 from flows.canonical import variable_defaults, variable_names
+from flows.lint import lint
+from phonelists.models import Contact as ListContact
 from providers import provider_for
 from providers.building import CompileError, Contact, SendSettings
 from providers.paycall.simple_dialer import has_message_shape
@@ -71,8 +73,6 @@ def dispatch_mode_for(definition: dict, account: ProviderAccount) -> str:
 
 
 def flow_problems(definition: dict) -> list[str]:
-    from flows.lint import lint
-
     return [
         f"The flow has errors and cannot be used: {finding.message}"
         for finding in lint(definition)
@@ -86,26 +86,28 @@ def account_problems(settings: CampaignSettings) -> dict[str, list[str]]:
     missing = account.missing_credentials()
     if missing:
         errors["account"] = [f"This account has no {', '.join(missing)} stored; complete it first."]
-    if account.is_phonon:
-        flow_id = settings.phonon_flow_id.strip()
-        if not flow_id:
-            errors["phonon_flow_id"] = [
-                "Phonon needs the 8-letter flow-id from the flow's Edit Flow page."
-            ]
-        elif not account.security_id_for(flow_id):
-            errors["phonon_flow_id"] = [
-                f"The account has no security-id for flow {flow_id}; add it to the account."
-            ]
-    elif settings.phonon_flow_id:
-        errors["phonon_flow_id"] = ["A flow-id is only for Phonon accounts."]
-    if account.kind == ProviderKind.IOVOX:
-        if not settings.iovox_link_id.strip():
-            errors["iovox_link_id"] = ["iovox needs the Link ID whose Calling Rules to follow."]
-    elif settings.iovox_link_id:
-        errors["iovox_link_id"] = ["A link id is only for iovox accounts."]
+    target_field = TARGET_FIELDS.get(account.kind)
+    if target_field:
+        target = getattr(settings, target_field).strip()
+        problems = provider_for(account.kind).target_problems(account.credentials or {}, target)
+        if problems:
+            errors[target_field] = problems
+    for name, message in ONLY_FOR.items():
+        if name != target_field and getattr(settings, name):
+            errors[name] = [message]
     return errors
 
 
+# The campaign field that names the flow at the provider, by account kind.
+TARGET_FIELDS = {
+    ProviderKind.PHONON: "phonon_flow_id",
+    ProviderKind.PHONON_ENCRYPTED: "phonon_flow_id",
+    ProviderKind.IOVOX: "iovox_link_id",
+}
+ONLY_FOR = {
+    "phonon_flow_id": "A flow-id is only for Phonon accounts.",
+    "iovox_link_id": "A link id is only for iovox accounts.",
+}
 # The campaign field a builder finding is about, by the finding's field.
 FIELD_OF_FINDING = {"flow_id": "phonon_flow_id", "link_id": "iovox_link_id"}
 
@@ -148,11 +150,9 @@ def list_problems(settings: CampaignSettings) -> list[str]:
     needed = [name for name in variable_names(definition) if name not in defaults]
     if not needed:
         return []
-    from phonelists.models import Contact
-
     lacking = 0
     for variables in (
-        Contact.objects.filter(phone_list=phone_list)
+        ListContact.objects.filter(phone_list=phone_list)
         .values_list("variables", flat=True)
         .iterator(chunk_size=5000)
     ):

@@ -53,8 +53,6 @@ PARALLEL_REQUESTS = 4
 # A call in doubt at a provider that does not recognise repeats waits this long for
 # its status callback before it is given up.
 UNKNOWN_OUTCOME_SECONDS = 6 * 3600
-# Phonon and Paycall say "I already have this" with these names; a replay is then done.
-ALREADY_ACCEPTED = ("CHECKSUM_REPEATED", "DUPLICATE_UNIQUE_ID")
 OPEN_BATCH_STATES = (BatchState.SENDING, BatchState.RETRY, BatchState.UNCERTAIN)
 # Modes whose calls go out in requests of their own; the others are Paycall's
 # queued campaigns (campaigns.paycall_queue).
@@ -278,7 +276,7 @@ def record(campaign: Campaign, claimed: Claimed, result, now: dt.datetime) -> Ro
 
 def _record_error(campaign, batch, mine, calls, error: ProviderError, now, report):
     ids = [c.pk for c in calls]
-    if error.name in ALREADY_ACCEPTED:
+    if error.name in provider_of(campaign).repeat_answers:
         Call.objects.filter(pk__in=ids).update(
             state=CallState.ACCEPTED, duplicate_at_provider=True, sent_at=now
         )

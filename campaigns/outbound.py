@@ -64,7 +64,7 @@ def send_settings(campaign: Campaign, *, now: dt.datetime, due: dt.datetime | No
     return SendSettings(
         now=now,
         due=due,
-        flow_at_provider=campaign.phonon_flow_id or campaign.iovox_link_id,
+        flow_at_provider=campaign.flow_at_provider,
         time_zone=account.time_zone,
         api_version=account.api_version,
         return_address=steps_report_url(campaign),

@@ -119,7 +119,7 @@ def complete_if_settled(campaign: Campaign, *, now: dt.datetime | None = None) -
         transition(campaign=campaign, to_state=CampaignState.COMPLETED, reason=reason)
     except TransitionError:
         return False
-    if campaign.mode not in (DispatchMode.PHONON, DispatchMode.IOVOX):
+    if campaign.is_paycall:
         collect_final_cdrs.enqueue(campaign.pk)
     return True
 
@@ -149,7 +149,7 @@ def run_slice(campaign_id: int, *, chain: str | None, seconds: float | None = No
         now = timezone.now()
         campaign.refresh_from_db()
         if (
-            campaign.mode not in (DispatchMode.PHONON, DispatchMode.IOVOX)
+            campaign.is_paycall
             and (
                 campaign.cdrs_fetched_at is None
                 or (now - campaign.cdrs_fetched_at).total_seconds() > CDR_FETCH_INTERVAL_SECONDS

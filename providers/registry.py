@@ -11,13 +11,20 @@ from dataclasses import dataclass
 from providers.base import OutboundRequest, ProviderClient
 from providers.building import Contact, SendSettings
 from providers.iovox import builder as iovox
+from providers.iovox import client as iovox_client
 from providers.iovox.client import IovoxClient
 from providers.paycall import dialer as paycall
 from providers.paycall.client import PaycallClient
 from providers.phonon import builder as phonon
+from providers.phonon import client as phonon_client
 from providers.phonon.client import PhononClient, PhononEncryptedClient
 
 BuildCalls = Callable[[dict, list[Contact], SendSettings], OutboundRequest]
+
+
+def no_target_problems(credentials: dict, target: str) -> list[str]:
+    """Paycall is sent the whole IVR: there is no flow at the provider to name."""
+    return []
 
 
 @dataclass(frozen=True)
@@ -26,41 +33,69 @@ class Provider:
 
     - ``build_calls``: the request that places a batch of calls, one contact each
       where ``calls_per_request`` is 1;
-    - ``recognises_repeats``: the provider answers a repeated request with "I have
-      it already", so a request in doubt may be sent again (exactly-once rule 3);
-    - ``target_label``: what the provider calls the flow a campaign runs there, when
-      the flow lives at the provider (empty: the whole IVR is sent).
+    - ``production_base_url``: the documented address; an account's base URL
+      replaces only this part, so a sandbox account exercises the very same paths;
+    - ``credential_fields``: the secrets an account of this kind needs;
+    - ``repeat_answers``: the error names with which the provider says it has this
+      very request already, so a request in doubt may be sent again (exactly-once
+      rule 3); none: a call in doubt is never sent again;
+    - ``target_problems``: what is wrong with the flow a campaign names at the
+      provider (Phonon's flow-id, iovox's Link ID), given the account's credentials.
     """
 
     kind: str
     client: type[ProviderClient]
     build_calls: BuildCalls
+    production_base_url: str
+    credential_fields: tuple[str, ...]
     calls_per_request: int = 1
-    recognises_repeats: bool = False
-    target_label: str = ""
+    repeat_answers: frozenset[str] = frozenset()
+    target_problems: Callable[[dict, str], list[str]] = no_target_problems
+
+    @property
+    def recognises_repeats(self) -> bool:
+        return bool(self.repeat_answers)
 
 
 PROVIDERS: dict[str, Provider] = {
     provider.kind: provider
     for provider in (
-        Provider("paycall", PaycallClient, paycall.build_calls, recognises_repeats=True),
+        Provider(
+            "paycall",
+            PaycallClient,
+            paycall.build_calls,
+            production_base_url="http://api.dialer.co.il",
+            credential_fields=("username", "password"),
+            repeat_answers=frozenset({"DUPLICATE_UNIQUE_ID"}),
+        ),
         Provider(
             "phonon",
             PhononClient,
             phonon.build_calls,
+            production_base_url="https://central.phonon.in",
+            credential_fields=("security_ids",),
             calls_per_request=phonon.MAX_CALLS_PER_REQUEST,
-            recognises_repeats=True,
-            target_label="flow-id",
+            repeat_answers=frozenset({"CHECKSUM_REPEATED"}),
+            target_problems=phonon_client.flow_id_problems,
         ),
         Provider(
             "phonon_encrypted",
             PhononEncryptedClient,
             phonon.build_calls,
+            production_base_url="https://central.phonon.io",
+            credential_fields=("security_ids", "public_key_pem"),
             calls_per_request=phonon.MAX_CALLS_PER_REQUEST,
-            recognises_repeats=True,
-            target_label="flow-id",
+            repeat_answers=frozenset({"CHECKSUM_REPEATED"}),
+            target_problems=phonon_client.flow_id_problems,
         ),
-        Provider("iovox", IovoxClient, iovox.build_calls, target_label="Link ID"),
+        Provider(
+            "iovox",
+            IovoxClient,
+            iovox.build_calls,
+            production_base_url="https://api.iovox.com:444",
+            credential_fields=("username", "secure_key"),
+            target_problems=iovox_client.link_id_problems,
+        ),
     )
 }
 

@@ -3,9 +3,10 @@
 Used by the demo loader and by tests; each function is idempotent on its natural key.
 """
 
+from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 
-from providers.phonon.encryption import DEFAULT_SCHEME, generate_key_pair
+from providers.phonon.encryption import DEFAULT_SCHEME, generate_key_pair, load_private_key
 from sandbox.models import IovoxLink, PhononFlow, Provider, SandboxAccount
 
 
@@ -72,10 +73,6 @@ def iovox_account(
 
 
 def public_key_of(account: SandboxAccount) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    from providers.phonon.encryption import load_private_key
-
     key = load_private_key(account.private_key_pem)
     return (
         key.public_key()

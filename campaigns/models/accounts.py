@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 
 from dialer_site.fields import EncryptedJSONField
+from providers import provider_for
+from providers.phonon.builder import API_VERSION_CHOICES, API_VERSIONS
 from providers.phonon.encryption import DEFAULT_SCHEME, SCHEME_CHOICES
 
 
@@ -16,30 +18,8 @@ class ProviderKind(models.TextChoices):
     IOVOX = "iovox", "iovox initiateCall"
 
 
-# The documented production addresses; an account's base URL replaces only this part,
-# so a demo account pointing at /sandbox/<provider> exercises the very same paths.
-PRODUCTION_BASE_URLS = {
-    ProviderKind.PAYCALL: "http://api.dialer.co.il",
-    ProviderKind.PHONON: "https://central.phonon.in",
-    ProviderKind.PHONON_ENCRYPTED: "https://central.phonon.io",
-    ProviderKind.IOVOX: "https://api.iovox.com:444",
-}
-
-# Which secret fields each kind needs; the form and the API read this table.
-CREDENTIAL_FIELDS = {
-    ProviderKind.PAYCALL: ("username", "password"),
-    ProviderKind.PHONON: ("security_ids",),
-    ProviderKind.PHONON_ENCRYPTED: ("security_ids", "public_key_pem"),
-    ProviderKind.IOVOX: ("username", "secure_key"),
-}
 # Every kind may hold the shared secret that signs the sandbox-style status callbacks.
 OPTIONAL_CREDENTIAL_FIELDS = ("callback_secret",)
-
-
-class PhononApiVersion(models.TextChoices):
-    PRODUCTION = "1.0", "1.0 (in production)"
-    TEST = "TEST", "TEST (in testing)"
-
 
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
@@ -48,7 +28,12 @@ MAX_CALLS_PER_SECOND = 1000.0
 
 
 def default_base_url(kind: str) -> str:
-    return PRODUCTION_BASE_URLS[ProviderKind(kind)]
+    return provider_for(kind).production_base_url
+
+
+def credential_fields(kind: str) -> tuple[str, ...]:
+    """Which secrets an account of this kind needs; the form and the API read this."""
+    return provider_for(kind).credential_fields
 
 
 class ProviderAccount(models.Model):
@@ -74,13 +59,13 @@ class ProviderAccount(models.Model):
         blank=True,
         help_text="Leave blank for the provider's documented production address.",
     )
-    # Write-only: rendered nowhere after saving; see CREDENTIAL_FIELDS for the keys.
+    # Write-only: rendered nowhere after saving; see credential_fields() for the keys.
     credentials = EncryptedJSONField(default=dict, blank=True)
     api_version = models.CharField(
         "Phonon api-version",
         max_length=8,
-        choices=PhononApiVersion.choices,
-        default=PhononApiVersion.PRODUCTION,
+        choices=API_VERSION_CHOICES,
+        default=API_VERSIONS[0],
     )
     time_zone = models.CharField(
         max_length=64,
@@ -129,18 +114,11 @@ class ProviderAccount(models.Model):
 
     def credential_status(self) -> dict[str, bool]:
         """Which credentials are stored, never their values (for pages and the API)."""
-        names = CREDENTIAL_FIELDS[ProviderKind(self.kind)] + OPTIONAL_CREDENTIAL_FIELDS
+        names = credential_fields(self.kind) + OPTIONAL_CREDENTIAL_FIELDS
         return {name: bool(self.credentials.get(name)) for name in names}
 
     def missing_credentials(self) -> list[str]:
-        return [
-            name
-            for name in CREDENTIAL_FIELDS[ProviderKind(self.kind)]
-            if not self.credentials.get(name)
-        ]
-
-    def security_id_for(self, flow_id: str) -> str | None:
-        return (self.credentials.get("security_ids") or {}).get(flow_id)
+        return [name for name in credential_fields(self.kind) if not self.credentials.get(name)]
 
     def record_test(self, *, ok: bool, message: str) -> None:
         self.last_tested_at = timezone.now()

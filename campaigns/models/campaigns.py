@@ -37,6 +37,13 @@ class DispatchMode(models.TextChoices):
     IOVOX = "iovox", "iovox initiateCall, one call a request"
 
 
+PAYCALL_MODES = (
+    DispatchMode.PAYCALL_QUEUE,
+    DispatchMode.PAYCALL_PER_CONTACT,
+    DispatchMode.PAYCALL_SIMPLE,
+)
+
+
 class PaycallStage(models.TextChoices):
     """Where a queued Paycall campaign is in its four-request setup."""
 
@@ -118,6 +125,16 @@ class Campaign(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in FINAL_STATES
+
+    @property
+    def is_paycall(self) -> bool:
+        """Paycall's results come as steps reports and its CDR file, fetched by us."""
+        return self.mode in PAYCALL_MODES
+
+    @property
+    def flow_at_provider(self) -> str:
+        """The flow as the provider names it, where the flow lives at the provider."""
+        return self.phonon_flow_id or self.iovox_link_id
 
 
 class CampaignEvent(models.Model):

@@ -1,7 +1,7 @@
 """The provider account form: settings plus write-only credential fields.
 
 A credential field is never rendered with its stored value; left blank on edit it
-keeps what is stored. The fields a kind needs are in models.accounts.CREDENTIAL_FIELDS.
+keeps what is stored. The fields a kind needs are in models.accounts.credential_fields.
 """
 
 import re
@@ -10,7 +10,7 @@ import zoneinfo
 from django import forms
 
 from campaigns.models import ProviderAccount
-from campaigns.models.accounts import CREDENTIAL_FIELDS, ProviderKind
+from campaigns.models.accounts import credential_fields
 from providers.phonon.encryption import EnvelopeError, load_public_key
 
 FLOW_ID_RE = re.compile(r"^[A-Za-z0-9]{8}$")
@@ -127,7 +127,7 @@ class ProviderAccountForm(forms.ModelForm):
             value = cleaned.get(name)
             if value:
                 credentials[name] = value
-        needed = CREDENTIAL_FIELDS[ProviderKind(kind)]
+        needed = credential_fields(kind)
         for name in needed:
             if not credentials.get(name):
                 self.add_error(name, "This provider needs it.")

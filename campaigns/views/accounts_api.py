@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from campaigns.models import ProviderAccount
-from campaigns.models.accounts import CREDENTIAL_FIELDS, OPTIONAL_CREDENTIAL_FIELDS, ProviderKind
+from campaigns.models.accounts import OPTIONAL_CREDENTIAL_FIELDS, credential_fields
 from campaigns.views.account_forms import FLOW_ID_RE, SECURITY_ID_RE
 from campaigns.views.accounts import run_connection_test
 from providers.phonon.encryption import EnvelopeError, load_public_key
@@ -66,7 +66,7 @@ class ProviderAccountSerializer(serializers.ModelSerializer):
         stored = dict(self.instance.credentials or {}) if self.instance else {}
         given = {k: v for k, v in (attrs.pop("credentials", None) or {}).items() if v}
         merged = {**stored, **given}
-        needed = CREDENTIAL_FIELDS[ProviderKind(kind)]
+        needed = credential_fields(kind)
         missing = [name for name in needed if not merged.get(name)]
         if missing:
             raise serializers.ValidationError(

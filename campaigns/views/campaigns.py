@@ -20,7 +20,7 @@ from campaigns.cdr_table import export_rows, page, parse_filters
 from campaigns.forms import CampaignForm
 from campaigns.lifecycle import TransitionError
 from campaigns.models import Call, Campaign, Cdr
-from campaigns.models.campaigns import CampaignState, DispatchMode, Outcome
+from campaigns.models.campaigns import CampaignState, Outcome
 from campaigns.outbound import call_request_text
 from campaigns.services import (
     CampaignInvalid,
@@ -135,7 +135,7 @@ def campaign_detail(request, pk: int):
         "Paycall return_address": steps_report_url(campaign),
         "Phonon / iovox status callback URL": status_callback_url(campaign),
     }
-    context["is_paycall"] = campaign.mode not in (DispatchMode.PHONON, DispatchMode.IOVOX)
+    context["is_paycall"] = campaign.is_paycall
     return render(request, "campaigns/campaigns/detail.html", context)
 
 

@@ -159,6 +159,12 @@ def call_destination_of(xml: bytes) -> str:
     return (root.findtext("call_variables/call_destination") or "").strip()
 
 
+def link_id_problems(credentials: dict, link_id: str) -> list[str]:
+    if not link_id:
+        return ["iovox needs the Link ID whose Calling Rules to follow."]
+    return []
+
+
 class IovoxClient(ProviderClient):
     provider_name = "iovox"
 

@@ -29,6 +29,7 @@ ENCRYPTED_PATH = "/kairos-apis/enc/outbound/create"
 MAX_CALLS_PER_REQUEST = 500
 KEY_PREFIX = "$flow.key."
 API_VERSIONS = ("1.0", "TEST")
+API_VERSION_CHOICES = [("1.0", "1.0 (in production)"), ("TEST", "TEST (in testing)")]
 _SECURITY_ID = re.compile(r"^[A-Za-z0-9]{64}$")
 _FLOW_ID = re.compile(r"^[A-Za-z0-9]{8}$")
 _START_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})Z([+-])(\d{2}):(\d{2})$")

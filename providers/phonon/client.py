@@ -165,13 +165,26 @@ def phonon_error(code: int, message: str = "", *, http_status: int | None = None
     )
 
 
+def security_id_for(credentials: dict, flow_id: str) -> str | None:
+    """An account keeps one security-id per flow-id (each flow's Edit Flow page)."""
+    return (credentials.get("security_ids") or {}).get(flow_id)
+
+
+def flow_id_problems(credentials: dict, flow_id: str) -> list[str]:
+    if not flow_id:
+        return ["Phonon needs the 8-letter flow-id from the flow's Edit Flow page."]
+    if not security_id_for(credentials, flow_id):
+        return [f"The account has no security-id for flow {flow_id}; add it to the account."]
+    return []
+
+
 class PhononClient(ProviderClient):
     provider_name = "Phonon"
 
     def with_secrets(self, request: OutboundRequest) -> dict:
         """The create request with the flow's security-id in place of its mask."""
         data = request.json()
-        security_id = self.account.security_id_for(data.get("flow-id", ""))
+        security_id = security_id_for(self.account.credentials or {}, data.get("flow-id", ""))
         if security_id:
             data["security-id"] = security_id
         return data
