@@ -3,8 +3,7 @@
 The rules that make "exactly once" hold:
 
 1. A call's idempotency key exists from the snapshot on (each provider's builder
-   writes it where its document allows: Paycall's unique_id, Phonon's
-   client-identifier, an iovox call variable).
+   writes it where its document allows, as `Contact.reference`).
 2. A request is recorded (DispatchBatch: its exact payload, its calls, state SENDING,
    a claim token and time) in the same transaction that claims its calls, BEFORE it
    is sent. Claims use SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL; on SQLite every
@@ -12,9 +11,8 @@ The rules that make "exactly once" hold:
 3. When the outcome is unknown (timeout, dropped connection, a worker killed between
    sending and recording, noticed when its lease expires) the batch is never rebuilt:
    the very same payload is replayed, and the provider recognises what it already has
-   (`Provider.recognises_repeats`: Phonon "Checksum Repeated", Paycall's duplicate
-   unique_id). A provider without such an answer (iovox) never gets a call in doubt
-   again: its status callback settles it.
+   (`Provider.repeat_answers`). A provider without such an answer never gets a call
+   in doubt again: its status callback settles it.
 4. Outcomes are recorded only by the holder of the claim token, so a worker that
    wakes up after its lease expired cannot overwrite what another worker reconciled.
 """
@@ -31,7 +29,7 @@ from django.utils import timezone
 from campaigns.lifecycle import TransitionError, transition
 from campaigns.models import Call, Campaign, DispatchBatch
 from campaigns.models.campaigns import BatchState, CallState, CampaignState, DispatchMode
-from campaigns.outbound import CONTACT_FIELDS, build_batch_request, provider_of
+from campaigns.outbound import CONTACT_FIELDS, QUEUED_MODES, build_batch_request, provider_of
 from campaigns.paycall_queue import queue_round
 from campaigns.rounds import (
     RoundReport,
@@ -54,9 +52,9 @@ PARALLEL_REQUESTS = 4
 # its status callback before it is given up.
 UNKNOWN_OUTCOME_SECONDS = 6 * 3600
 OPEN_BATCH_STATES = (BatchState.SENDING, BatchState.RETRY, BatchState.UNCERTAIN)
-# Modes whose calls go out in requests of their own; the others are Paycall's
-# queued campaigns (campaigns.paycall_queue).
-SENDING_MODES = (DispatchMode.PHONON, DispatchMode.IOVOX, DispatchMode.PAYCALL_PER_CONTACT)
+# Modes whose calls go out in requests of their own; the others are queued campaigns
+# (campaigns.paycall_queue): one request for all, the numbers as a list.
+SENDING_MODES = tuple(mode for mode in DispatchMode if mode not in QUEUED_MODES)
 
 
 @dataclass
@@ -251,11 +249,11 @@ def record(campaign: Campaign, claimed: Claimed, result, now: dt.datetime) -> Ro
         )
     elif accepted:
         # One statement for the whole batch; each call's provider id stays in the
-        # batch's stored answer (Phonon callbacks name calls by client-identifier).
+        # batch's stored answer (callbacks name calls by our reference).
         Call.objects.filter(pk__in=[c.pk for c in accepted]).update(
             state=CallState.ACCEPTED, sent_at=now
         )
-    # A call the answer does not mention was not placed (Phonon lists every one).
+    # A call the answer does not mention was not placed (answers list every one).
     mentioned = {c.pk for c in accepted} | {c.pk for c in failed}
     silent = [c.pk for c in calls if c.pk not in mentioned]
     if silent:
