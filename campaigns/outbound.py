@@ -14,6 +14,7 @@ from campaigns.models import Call, Campaign
 from campaigns.models.campaigns import DispatchMode
 from campaigns.rounds import window_of
 from campaigns.scheduling import next_send_time
+from flows.dtmf import DtmfSequence
 from providers import OutboundRequest, Provider, provider_for
 from providers.base import JSON, encode_json
 from providers.building import CompileError, Contact, SendSettings
@@ -53,7 +54,7 @@ def contact_of(call: Call) -> Contact:
         number=call.number,
         alternate_numbers=tuple(call.alternate_numbers or ()),
         cli=call.cli or None,
-        dtmf_originator=call.dtmf_originator or None,
+        dtmf_originator=DtmfSequence.coerce(call.dtmf_originator or None),
         variables=call.variables or {},
         reference=call.idempotency_key,
     )

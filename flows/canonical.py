@@ -32,7 +32,7 @@ Everything here is pure: no Django, no I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -314,10 +314,10 @@ def _ordered(obj: dict, order: tuple[str, ...], special: dict | None = None) -> 
     return out
 
 
-def _each(convert):
+def _each(convert: Callable[[dict], dict]) -> Callable[[Any], Any]:
     """Copy a list item by item with ``convert`` for dicts (other values as-is)."""
 
-    def copy_list(value):
+    def copy_list(value: Any) -> Any:
         if not isinstance(value, list):
             return copy_json(value)
         return [convert(v) if isinstance(v, dict) else copy_json(v) for v in value]
@@ -328,7 +328,7 @@ def _each(convert):
 def normalize_action(action: dict) -> dict:
     order = ACTION_PARAMS.get(str(action.get("action")), ())
 
-    def params(value):
+    def params(value: Any) -> Any:
         return _ordered(value, order) if isinstance(value, dict) else copy_json(value)
 
     return _ordered(action, ("action", "params"), {"params": params})

@@ -24,13 +24,20 @@ definition that was saved. Optional fields stay absent when they were absent,
 string booleans stay strings.
 """
 
+from __future__ import annotations
+
 from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from flows.canonical import SCHEMA_VERSION, STEP_FIELDS
 from flows.models import Action, ActionsForm, Flow, Route, Step, Variable
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # Step fields held in a column of the same name (all but step_id and actions).
 STEP_COLUMNS = tuple(field for field in STEP_FIELDS if field not in ("step_id", "actions"))
@@ -158,7 +165,7 @@ def split_definition(editable: dict) -> tuple[dict, dict]:
     return flat, metadata
 
 
-def _present(row: dict, columns) -> dict:
+def _present(row: dict, columns: Iterable[str]) -> dict:
     """The columns of `row` that hold a value (NULL = absent in the definition)."""
     return {
         column: _plain_number(row[column]) if column in NUMBER_COLUMNS else row[column]
@@ -217,7 +224,13 @@ def _plain_number(value: float) -> int | float:
 
 
 @transaction.atomic
-def save_definition(*, flow: Flow, definition: dict, user=None, before: dict | None = None) -> Flow:
+def save_definition(
+    *,
+    flow: Flow,
+    definition: dict,
+    user: User | AnonymousUser | None = None,
+    before: dict | None = None,
+) -> Flow:
     """Store an editable definition (schema-valid canonical fields, plus the optional
     language, max_retries, layout and variable labels) as `flow`'s draft.
 
@@ -284,7 +297,7 @@ def _check_storable(step_dicts: list, variable_dicts: list) -> None:
 
 def _naming_problems(items: list, field: str, *, missing: str, twice: str) -> list[str]:
     problems = []
-    seen: set[str] = set()
+    seen: set[object] = set()
     for item in items:
         name = item.get(field) if isinstance(item, dict) else None
         if not isinstance(name, str) or not name:
@@ -295,7 +308,9 @@ def _naming_problems(items: list, field: str, *, missing: str, twice: str) -> li
     return problems
 
 
-def _store_flow(flow: Flow, canonical: dict, metadata: dict, user) -> None:
+def _store_flow(
+    flow: Flow, canonical: dict, metadata: dict, user: User | AnonymousUser | None
+) -> None:
     flow.name = canonical.get("name") or flow.name or "Untitled flow"
     flow.description = canonical.get("description") or ""
     flow.have_dependency = canonical.get("have_dependency") or Flow.Mode.LINEAR
@@ -341,10 +356,14 @@ def _store_routes(step_dicts: list[dict], targets: dict[str, Step]) -> None:
     )
 
 
+# A stored step's row: (pk, order, x, y).
+_StepPlace = tuple[int, int, float | None, float | None]
+
+
 def _store_changed_steps(
     flow: Flow, old_steps: list[dict], new_steps: list[dict], layout: dict
 ) -> None:
-    rows = {
+    rows: dict[str, _StepPlace] = {
         step_id: (pk, order, x, y)
         for pk, step_id, order, x, y in Step.objects.filter(flow=flow).values_list(
             "pk", "step_id", "order", "x", "y"
@@ -431,7 +450,13 @@ def _link_gotos(flow: Flow, added_ids: list[str], pks: dict[str, int]) -> None:
         ).update(goto_step_id=pks[step_id])
 
 
-def _update_places(new_ids, rows, orders, layout, pks) -> None:
+def _update_places(
+    new_ids: list[str],
+    rows: dict[str, _StepPlace],
+    orders: dict[str, int],
+    layout: dict,
+    pks: dict[str, int],
+) -> None:
     """Order numbers and canvas positions of the steps that kept their row."""
     stale = []
     for step_id in new_ids:
@@ -487,7 +512,7 @@ def _action_row(route: Route, order: int, item: dict, steps_by_id: dict[str, Ste
     action = Action(route=route, order=order, type=action_type)
     if action_type == Action.Type.GOTO:
         target = params.get("step_id")
-        action.goto_step = steps_by_id.get(target)
+        action.goto_step = steps_by_id.get(target) if isinstance(target, str) else None
         action.goto_step_name = target
         return action
     for param, column in ACTION_PARAMS.get(action_type, ()):

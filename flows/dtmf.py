@@ -27,7 +27,7 @@ class Keys:
 
     keys: str
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         bad = set(self.keys) - KEY_CHARS
         if bad or not self.keys:
             raise ValueError(f"DTMF keys must be 0-9, * or #: {self.keys!r}")
@@ -39,7 +39,7 @@ class Pause:
 
     seconds: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not (self.seconds >= 0 and math.isfinite(self.seconds)):
             raise ValueError(f"a pause must be zero or more seconds: {self.seconds!r}")
 
@@ -78,18 +78,18 @@ class DtmfSequence:
 
     items: tuple[Keys | Pause, ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         merged: list[Keys | Pause] = []
         for item in self.items:
             if isinstance(item, Pause) and item.seconds == 0:
                 continue
-            if merged and type(merged[-1]) is type(item):
-                last = merged.pop()
-                item = (
-                    Keys(last.keys + item.keys)
-                    if isinstance(item, Keys)
-                    else Pause(last.seconds + item.seconds)
-                )
+            last = merged[-1] if merged else None
+            if isinstance(last, Keys) and isinstance(item, Keys):
+                item = Keys(last.keys + item.keys)
+                merged.pop()
+            elif isinstance(last, Pause) and isinstance(item, Pause):
+                item = Pause(last.seconds + item.seconds)
+                merged.pop()
             merged.append(item)
         object.__setattr__(self, "items", tuple(merged))
 

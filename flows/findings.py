@@ -8,7 +8,7 @@ the location it belongs to, so the editor can show it next to the field.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Literal, TypedDict
 
 Severity = Literal["error", "warning", "info"]
 
@@ -17,6 +17,23 @@ WARNING: Severity = "warning"
 INFO: Severity = "info"
 
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+class Location(TypedDict, total=False):
+    """A finding's location fields, as keyword arguments (see :class:`Finding`)."""
+
+    step_index: int | None
+    step: str | None
+    route: int | None
+    action: int | None
+    field: str | None
+
+
+class StepLocation(TypedDict):
+    """A step's part of a finding's location."""
+
+    step_index: int
+    step: str | None
 
 
 @dataclass(slots=True)
@@ -58,7 +75,7 @@ class Finding:
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Errors first, then by position in the flow (stable for equal places)."""
 
-    def key(f: Finding):
+    def key(f: Finding) -> tuple[int, int, int, int]:
         return (
             _SEVERITY_ORDER.get(f.severity, 3),
             -1 if f.step_index is None else f.step_index,

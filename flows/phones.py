@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any, Unpack
 
 import phonenumbers
 
-from flows.findings import ERROR, WARNING, Finding
+from flows.findings import ERROR, WARNING, Finding, Location
 
 _E164_SHAPE = re.compile(r"^\+?[1-9][0-9]{6,14}$")
 _LOCAL_SHAPE = re.compile(r"^0[0-9]{5,13}$")
@@ -36,7 +37,7 @@ def is_local(number: str) -> bool:
     return isinstance(number, str) and bool(_LOCAL_SHAPE.match(number))
 
 
-def check_e164(number, *, what: str, **location) -> list[Finding]:
+def check_e164(number: Any, *, what: str, **location: Unpack[Location]) -> list[Finding]:
     """Error unless ``number`` is E.164 (where the document demands it)."""
     if isinstance(number, str) and is_e164(number):
         return []
@@ -56,7 +57,7 @@ def check_e164(number, *, what: str, **location) -> list[Finding]:
     return [Finding(ERROR, "phone-not-e164", message, **location)]
 
 
-def check_phone(number, *, what: str, **location) -> list[Finding]:
+def check_phone(number: Any, *, what: str, **location: Unpack[Location]) -> list[Finding]:
     """Where the document asks for no format: an error for something that is
     not a phone number at all, a warning for a local number."""
     if isinstance(number, str) and is_e164(number):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flows.canonical import (
     PAYCALL_DEFAULTS,
@@ -79,7 +80,7 @@ class _Hangup(Exception):
 @dataclass
 class _Run:
     definition: dict
-    inputs: list
+    inputs: list[str | None]
     values: dict[str, str]
     max_retries: int
     unique_id: str
@@ -88,10 +89,10 @@ class _Run:
     invalid: list[dict] = field(default_factory=list)
     waited: int = 0
 
-    def say(self, kind: str, line: str, step: str | None, /, **data) -> None:
+    def say(self, kind: str, line: str, step: str | None, /, **data: Any) -> None:
         self.transcript.append(Event(kind, line, step, data))
 
-    def next_input(self):
+    def next_input(self) -> str | None:
         return self.inputs.pop(0) if self.inputs else CALLER_HANGS_UP
 
 
@@ -148,7 +149,9 @@ def simulate(
     return Simulation(run.transcript, report, ended_by, run.waited)
 
 
-def _run_step(run: _Run, step: dict, index: int, count: int, ids: dict, linear: bool):
+def _run_step(
+    run: _Run, step: dict, index: int, count: int, ids: dict[str, int], linear: bool
+) -> int | None:
     """Play one step; return the index of the next step, or None to end."""
     sid = step.get("step_id")
     name = str(sid)
@@ -190,7 +193,7 @@ def _run_step(run: _Run, step: dict, index: int, count: int, ids: dict, linear: 
         run.say("retry", f"Try {failures + 1}: the question is asked again.", name)
 
 
-def _number(value, default):
+def _number(value: Any, default: float) -> float:
     """A step's number, or the default when it is absent or not a number (lint
     reports those; the simulator carries on as Paycall's default would)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -220,7 +223,16 @@ def _play_invalid_text(run: _Run, step: dict, name: str) -> None:
         run.say("prompt", f'Says: "{filled}"', name, text=filled)
 
 
-def _take_route(run, step, name, digits, entry, ids, linear, following):
+def _take_route(
+    run: _Run,
+    step: dict,
+    name: str,
+    digits: str,
+    entry: dict,
+    ids: dict[str, int],
+    linear: bool,
+    following: int | None,
+) -> int | None:
     found = match_route(step, digits)
     if found is None:
         run.say(
@@ -235,7 +247,8 @@ def _take_route(run, step, name, digits, entry, ids, linear, following):
     _ri, route = found
     for action in route_actions(route):
         kind = action.get("action")
-        params = action.get("params") if isinstance(action.get("params"), dict) else {}
+        given = action.get("params")
+        params = given if isinstance(given, dict) else {}
         if kind == "hangup":
             run.say("hangup", "Hangs up.", name)
             raise _Hangup("hangup")

@@ -4,16 +4,21 @@ Retries are deliberately absent here: whether and when to try again is the
 dispatcher's decision, informed by `ProviderError.retryable`.
 """
 
+from __future__ import annotations
+
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
+
+if TYPE_CHECKING:
+    from campaigns.models import ProviderAccount
 
 POOL_CONNECTIONS = 4
 POOL_MAXSIZE = 32
@@ -40,7 +45,7 @@ class ProviderError(Exception):
     http_status: int | None = None
     detail: str = ""
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -131,7 +136,7 @@ class OutboundRequest:
         return {"path": self.path, "content_type": self.content_type, "body": self.body}
 
     @classmethod
-    def from_dict(cls, data: dict[str, str]) -> "OutboundRequest":
+    def from_dict(cls, data: dict[str, str]) -> OutboundRequest:
         return cls(data["path"], data["body"], data.get("content_type", JSON))
 
     def json(self) -> Any:
@@ -192,7 +197,7 @@ class ProviderClient:
 
     provider_name = "provider"
 
-    def __init__(self, account, *, session: requests.Session | None = None):
+    def __init__(self, account: ProviderAccount, *, session: requests.Session | None = None):
         self.account = account
         self.base_url = account.effective_base_url
         self.timeout = (account.connect_timeout, account.read_timeout)
@@ -246,7 +251,7 @@ class ProviderClient:
     def fetch_cdrs(self, unique_id: str, phone_number: str | None = None) -> list:
         raise UnsupportedOperation(self.provider_name, "fetch CDRs")
 
-    def parse_callback(self, body: bytes, headers) -> Any:
+    def parse_callback(self, body: bytes, headers: Mapping[str, str] | None) -> Any:
         raise UnsupportedOperation(self.provider_name, "send callbacks")
 
     def test_connection(self) -> ConnectionReport:
@@ -269,7 +274,13 @@ class ProviderClient:
             return SendResult(rejected=[CallOutcome(client_ref="", error=error)], code=error.code)
 
 
-def bounded_map(function: Callable, items: Iterable, *, max_workers: int):
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def bounded_map(
+    function: Callable[[_Item], _Result], items: Iterable[_Item], *, max_workers: int
+) -> Iterator[_Result]:
     """map() over a thread pool that never holds more than 2×max_workers pending items."""
     window = max_workers * 2
     with ThreadPoolExecutor(max_workers=max_workers) as pool:

@@ -63,11 +63,11 @@ class Contact:
     number: str
     alternate_numbers: tuple[str, ...] = ()
     cli: str | None = None
-    dtmf_originator: DtmfSequence | str | None = None
+    dtmf_originator: DtmfSequence | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
     reference: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "alternate_numbers", tuple(self.alternate_numbers))
         object.__setattr__(self, "dtmf_originator", DtmfSequence.coerce(self.dtmf_originator))
 

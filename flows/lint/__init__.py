@@ -17,7 +17,7 @@ from flows.canonical import (
     is_true,
     step_routes,
 )
-from flows.findings import ERROR, INFO, WARNING, Finding, sort_findings
+from flows.findings import ERROR, INFO, WARNING, Finding, Location, StepLocation, sort_findings
 from flows.lint.actions import check_route_actions
 from flows.lint.context import LintContext, step_loc, step_name
 from flows.lint.graph import check_graph
@@ -236,18 +236,18 @@ def _check_step(ctx: LintContext, step: dict, index: int, seen: dict[str, int]) 
         check_route_actions(ctx, route, index, ri)
 
 
-def _check_invalid_text(ctx: LintContext, step: dict, name: str, loc: dict) -> None:
+def _check_invalid_text(ctx: LintContext, step: dict, name: str, loc: StepLocation) -> None:
     if "dtmf_ivr_invalid_text" not in step:
         return
     text = step["dtmf_ivr_invalid_text"]
-    here = {**loc, "field": "dtmf_ivr_invalid_text"}
+    here: Location = {**loc, "field": "dtmf_ivr_invalid_text"}
     if is_true(step.get("dtmf_invalid_text_is_file")):
         check_recording(ctx, text, name, "the invalid-key message", **here)
     elif text:
         check_text(ctx, text, name, "the invalid-key message", **here)
 
 
-def _check_limits(ctx: LintContext, step: dict, name: str, loc: dict) -> None:
+def _check_limits(ctx: LintContext, step: dict, name: str, loc: StepLocation) -> None:
     timeout = step.get("dtmf_ivr_timeout")
     if timeout is not None and (
         isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0

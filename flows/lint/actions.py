@@ -240,7 +240,7 @@ def _wait(ctx: LintContext, params: dict, spot: Spot) -> None:
             )
 
 
-def _hangup(ctx: LintContext, params, spot: Spot) -> None:
+def _hangup(ctx: LintContext, params: dict, spot: Spot) -> None:
     return None
 
 

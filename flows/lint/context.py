@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Unpack
 
 from flows.canonical import is_linear, key_label, step_ids, steps, variable_names
-from flows.findings import Finding, Severity
+from flows.findings import Finding, Location, Severity, StepLocation
 
 
 @dataclass
@@ -24,7 +25,7 @@ class LintContext:
     #: (step index, route index) -> how the route ends: (END|GOTO|CONTINUE, detail)
     effects: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.steps = steps(self.definition)
         self.ids = step_ids(self.definition)
         self.linear = is_linear(self.definition)
@@ -32,11 +33,13 @@ class LintContext:
         if self.known_recordings is not None:
             self.known_recordings = frozenset(self.known_recordings)
 
-    def add(self, severity: Severity, code: str, message: str, **location) -> None:
+    def add(
+        self, severity: Severity, code: str, message: str, **location: Unpack[Location]
+    ) -> None:
         self.findings.append(Finding(severity, code, message, **location))
 
 
-def step_loc(step: dict, index: int) -> dict:
+def step_loc(step: dict, index: int) -> StepLocation:
     sid = step.get("step_id")
     return {"step_index": index, "step": sid if isinstance(sid, str) else None}
 
@@ -60,13 +63,15 @@ class Spot:
 
     __slots__ = ("ctx", "step_index", "route", "action", "_route_obj", "_where")
 
-    def __init__(self, ctx: LintContext, step_index: int, route: int, action: int | None, obj):
+    def __init__(
+        self, ctx: LintContext, step_index: int, route: int, action: int | None, obj: dict
+    ) -> None:
         self.ctx = ctx
         self.step_index = step_index
         self.route = route
         self.action = action
         self._route_obj = obj
-        self._where = None
+        self._where: str | None = None
 
     @property
     def where(self) -> str:
@@ -77,7 +82,7 @@ class Spot:
             )
         return self._where
 
-    def loc(self, field: str | None = None) -> dict:
+    def loc(self, field: str | None = None) -> Location:
         sid = self.ctx.steps[self.step_index].get("step_id")
         return {
             "step_index": self.step_index,

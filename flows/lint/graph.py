@@ -68,8 +68,8 @@ def _check_branching(ctx: LintContext) -> None:
 
     reverse: list[set[int]] = [set() for _ in range(n)]
     for source, targets in enumerate(edges):
-        for target in targets:
-            reverse[target].add(source)
+        for later in targets:
+            reverse[later].add(source)
     can_end = _reach([i for i in range(n) if exits[i]], reverse)
     for index in sorted(reached - can_end):
         step = ctx.steps[index]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 
 from flows.canonical import DTMF_KEY_CHARS, KeyRange, accepted_keys, parse_key, step_routes
-from flows.findings import ERROR, INFO, WARNING
+from flows.findings import ERROR, INFO, WARNING, Location, StepLocation
 from flows.lint.context import LintContext, plural
 
 _KEY = re.compile(r"[0-9*#]+")
+#: (route index, its key range, the range's bounds)
+_Range = tuple[int, KeyRange, tuple[int, int]]
 
 
 def _bad_chars(key: str) -> str:
@@ -18,9 +20,9 @@ def _bad_chars(key: str) -> str:
     return " ".join(sorted({c for c in key if c not in DTMF_KEY_CHARS}))
 
 
-def check_accepted_keys(ctx: LintContext, step: dict, name: str, loc: dict) -> list[str]:
+def check_accepted_keys(ctx: LintContext, step: dict, name: str, loc: StepLocation) -> list[str]:
     """Checks ``dtmf_ivr`` and returns its usable keys."""
-    here = {**loc, "field": "dtmf_ivr"}
+    here: Location = {**loc, "field": "dtmf_ivr"}
     raw = step.get("dtmf_ivr")
     if raw is not None and not isinstance(raw, str | list):
         ctx.add(ERROR, "key-invalid", f"{name}: the accepted keys must be a list of keys.", **here)
@@ -49,9 +51,11 @@ def check_accepted_keys(ctx: LintContext, step: dict, name: str, loc: dict) -> l
     return usable
 
 
-def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: list[str]) -> None:
+def check_routes(
+    ctx: LintContext, step: dict, name: str, loc: StepLocation, accepted: list[str]
+) -> None:
     singles: dict[str, int] = {}
-    ranges: list[tuple[int, KeyRange, tuple[int, int]]] = []
+    ranges: list[_Range] = []
     for ri, route in enumerate(step_routes(step)):
         key = parse_key(route.get("key"))
         if key is None:
@@ -118,7 +122,9 @@ def check_routes(ctx: LintContext, step: dict, name: str, loc: dict, accepted: l
             )
 
 
-def _record_routing(ctx: LintContext, si: int, singles, ranges, accepted: list[str]) -> set:
+def _record_routing(
+    ctx: LintContext, si: int, singles: dict[str, int], ranges: list[_Range], accepted: list[str]
+) -> set[str]:
     """Record which routes a caller can take (an exact key wins over a range, the
     first route for a key over later ones) and whether an accepted key has none;
     return the accepted keys that have a route."""
@@ -133,9 +139,11 @@ def _record_routing(ctx: LintContext, si: int, singles, ranges, accepted: list[s
     return covered
 
 
-def _check_range(ctx: LintContext, key: KeyRange, name: str, here: dict):
+def _check_range(
+    ctx: LintContext, key: KeyRange, name: str, here: Location
+) -> tuple[int, int] | None:
     for bound, value in (("min", key.min), ("max", key.max)):
-        where = {**here, "field": f"key.{bound}"}
+        where: Location = {**here, "field": f"key.{bound}"}
         if "#" in value or "*" in value:
             ctx.add(
                 ERROR,
@@ -153,7 +161,9 @@ def _check_range(ctx: LintContext, key: KeyRange, name: str, here: dict):
                 **where,
             )
             return None
-    low, high = key.bounds()
+    bounds = key.bounds()
+    assert bounds is not None, "both ends were found to be numbers above"
+    low, high = bounds
     if low > high:
         ctx.add(
             ERROR,
@@ -166,7 +176,13 @@ def _check_range(ctx: LintContext, key: KeyRange, name: str, here: dict):
     return low, high
 
 
-def _check_range_overlaps(ctx, ranges, singles, name, loc) -> None:
+def _check_range_overlaps(
+    ctx: LintContext,
+    ranges: list[_Range],
+    singles: dict[str, int],
+    name: str,
+    loc: StepLocation,
+) -> None:
     for i, (ri, key, (low, high)) in enumerate(ranges):
         for _rj, other, (olow, ohigh) in ranges[:i]:
             if low <= ohigh and olow <= high:
@@ -195,7 +211,9 @@ def _check_range_overlaps(ctx, ranges, singles, name, loc) -> None:
 
 
 def _split_hint(key: KeyRange, single: int) -> str:
-    low, high = key.bounds()
+    bounds = key.bounds()
+    assert bounds is not None, "only ranges with numeric bounds get here"
+    low, high = bounds
     parts = []
     if low <= single - 1:
         parts.append(f"{low}–{single - 1}")
@@ -204,13 +222,15 @@ def _split_hint(key: KeyRange, single: int) -> str:
     return " and ".join(parts) if parts else "remove the range"
 
 
-def _check_range_acceptance(ctx, ranges, accepted, name, loc) -> None:
+def _check_range_acceptance(
+    ctx: LintContext, ranges: list[_Range], accepted: list[str], name: str, loc: StepLocation
+) -> None:
     if not ranges:
         return
     numeric = [int(k) for k in accepted if k.isdigit()]
     for ri, key, (low, high) in ranges:
         inside = sum(1 for k in numeric if low <= k <= high)
-        here = {**loc, "route": ri, "field": "key"}
+        here: Location = {**loc, "route": ri, "field": "key"}
         if inside == 0:
             ctx.add(
                 WARNING,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import Any, Unpack
+
 from flows.canonical import (
     GENDERS,
     MAX_TEXT_LENGTH,
@@ -9,13 +12,13 @@ from flows.canonical import (
     placeholders_in,
     prompt_placeholder_values,
 )
-from flows.findings import ERROR, INFO, WARNING
+from flows.findings import ERROR, INFO, WARNING, Location, StepLocation
 from flows.lint.context import LintContext
 
 FLAG_VALUES = ("true", "false")
 
 
-def check_flag(ctx: LintContext, value, what: str, name: str, **loc) -> None:
+def check_flag(ctx: LintContext, value: Any, what: str, name: str, **loc: Unpack[Location]) -> None:
     if value is not None and value not in FLAG_VALUES:
         ctx.add(
             ERROR,
@@ -25,7 +28,7 @@ def check_flag(ctx: LintContext, value, what: str, name: str, **loc) -> None:
         )
 
 
-def check_gender(ctx: LintContext, value, name: str, **loc) -> None:
+def check_gender(ctx: LintContext, value: Any, name: str, **loc: Unpack[Location]) -> None:
     if value is not None and value not in GENDERS:
         ctx.add(
             ERROR,
@@ -35,7 +38,9 @@ def check_gender(ctx: LintContext, value, name: str, **loc) -> None:
         )
 
 
-def check_recording(ctx: LintContext, value, name: str, what: str, **loc) -> None:
+def check_recording(
+    ctx: LintContext, value: Any, name: str, what: str, **loc: Unpack[Location]
+) -> None:
     if not isinstance(value, str) or not value.strip():
         ctx.add(
             ERROR,
@@ -55,7 +60,7 @@ def check_recording(ctx: LintContext, value, name: str, what: str, **loc) -> Non
         )
 
 
-def text_needs_check(ctx: LintContext, text) -> bool:
+def text_needs_check(ctx: LintContext, text: Any) -> bool:
     """False for a text lint has nothing to say about (its placeholders are
     recorded as used): a cheap test before building the finding's location."""
     if not isinstance(text, str) or len(text) > MAX_TEXT_LENGTH:
@@ -67,7 +72,15 @@ def text_needs_check(ctx: LintContext, text) -> bool:
     return not ctx.variables.issuperset(names)
 
 
-def check_text(ctx: LintContext, value, name: str, what: str, *, fixed=None, **loc) -> None:
+def check_text(
+    ctx: LintContext,
+    value: Any,
+    name: str,
+    what: str,
+    *,
+    fixed: Collection[str] | None = None,
+    **loc: Unpack[Location],
+) -> None:
     """A spoken text: its length and its placeholders.
 
     ``fixed`` are the placeholder values of a prompt object; when given, a
@@ -111,9 +124,9 @@ def check_text(ctx: LintContext, value, name: str, what: str, *, fixed=None, **l
             )
 
 
-def check_prompt(ctx: LintContext, step: dict, name: str, loc: dict) -> None:
+def check_prompt(ctx: LintContext, step: dict, name: str, loc: StepLocation) -> None:
     prompt = step.get("prompt")
-    here = {**loc, "field": "prompt"}
+    here: Location = {**loc, "field": "prompt"}
     if prompt is None or prompt == "" or prompt == []:
         ctx.add(
             WARNING,

@@ -70,7 +70,9 @@ def build_calls(
     """One call (iovox takes one a request); a later start becomes the ``delay``."""
     (contact,) = contacts
     if contact.dtmf_originator is None and settings.dtmf_originator:
-        contact = replace(contact, dtmf_originator=settings.dtmf_originator)
+        contact = replace(
+            contact, dtmf_originator=DtmfSequence.coerce(settings.dtmf_originator)
+        )
     options = IovoxOptions(
         link_id=settings.flow_at_provider,
         delay_minutes=delay_minutes(settings.now, settings.due),

@@ -10,7 +10,9 @@ default applies, unless ``PaycallOptions.explicit_defaults`` asks to write them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flows.canonical import (
     FALSE,
@@ -57,10 +59,10 @@ class PaycallOptions:
     retry_wait_time: int | None = None
     numbers_from_queue: bool | None = None
     cli: str | None = None
-    dtmf_originator: DtmfSequence | str | None = None
+    dtmf_originator: DtmfSequence | None = None
     explicit_defaults: bool = False
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "dtmf_originator", DtmfSequence.coerce(self.dtmf_originator))
 
 
@@ -121,7 +123,12 @@ def _compile_step(step: dict, values: dict[str, str], explicit: bool) -> dict:
     return out
 
 
-def _map_changed(items: list, convert, values: dict[str, str], explicit: bool) -> list:
+def _map_changed(
+    items: list,
+    convert: Callable[[Any, dict[str, str], bool], Any],
+    values: dict[str, str],
+    explicit: bool,
+) -> list:
     """``[convert(i) for i in items]``, or ``items`` itself when nothing changed."""
     changed = None
     for index, item in enumerate(items):
@@ -133,7 +140,7 @@ def _map_changed(items: list, convert, values: dict[str, str], explicit: bool) -
     return items if changed is None else changed
 
 
-def _compile_route(route, values: dict[str, str], explicit: bool):
+def _compile_route(route: Any, values: dict[str, str], explicit: bool) -> Any:
     actions = route.get("actions") if isinstance(route, dict) else None
     if not isinstance(actions, list):
         return route
@@ -141,7 +148,7 @@ def _compile_route(route, values: dict[str, str], explicit: bool):
     return route if new_actions is actions else {**route, "actions": new_actions}
 
 
-def _compile_action(action, values: dict[str, str], explicit: bool):
+def _compile_action(action: Any, values: dict[str, str], explicit: bool) -> Any:
     if not isinstance(action, dict) or action.get("action") != "play":
         return action
     params = action.get("params")
@@ -159,7 +166,7 @@ def _compile_action(action, values: dict[str, str], explicit: bool):
     return action if new is params else {**action, "params": new}
 
 
-def _fill_prompt(prompt, values: dict[str, str]):
+def _fill_prompt(prompt: Any, values: dict[str, str]) -> Any:
     """The prompt with variables filled, or the same object when nothing changes."""
     if isinstance(prompt, str):
         return fill_placeholders(prompt, values) if "$" in prompt else prompt
@@ -230,6 +237,7 @@ def compile_dialer(
     elif explicit:
         payload["numbers_from_queue"] = FALSE
     if not from_queue:
+        assert contact is not None, "refused above"
         payload["number"] = contact.number
     cli = (contact.cli if contact and contact.cli is not None else None) or options.cli
     if cli is not None:
@@ -263,7 +271,7 @@ def dialer_options(
         retry_wait_time=settings.retry_wait_time,
         numbers_from_queue=numbers_from_queue,
         cli=settings.cli or None,
-        dtmf_originator=settings.dtmf_originator or None,
+        dtmf_originator=DtmfSequence.coerce(settings.dtmf_originator or None),
     )
 
 
@@ -281,7 +289,7 @@ def dialer_request(
     return OutboundRequest(DIALER_PATH, encode_json(compile_dialer(definition, options, contact)))
 
 
-def _put(payload: dict, name: str, value, explicit: bool) -> None:
+def _put(payload: dict, name: str, value: Any, explicit: bool) -> None:
     if value is not None:
         payload[name] = value
     elif explicit:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flows.canonical import accepted_keys, is_true, render_prompt, step_routes, steps, string_bool
 from flows.dtmf import DtmfSequence
-from flows.findings import ERROR, WARNING, Finding, has_errors
+from flows.findings import ERROR, WARNING, Finding, StepLocation, has_errors
 from flows.phones import check_e164, check_phone
 from providers.base import OutboundRequest, encode_json
 from providers.building import CompileError, Contact
@@ -43,9 +43,9 @@ class PaycallSimpleOptions:
     retry_wait_time: int | str | None = None
     leg_b: str | None = None
     cid_b: str | None = None
-    dtmf_b: DtmfSequence | str | None = None
+    dtmf_b: DtmfSequence | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "dtmf_b", DtmfSequence.coerce(self.dtmf_b))
 
 
@@ -63,7 +63,7 @@ def message_shape_findings(definition: dict) -> list[Finding]:
             )
         ]
     step = all_steps[0]
-    loc = {"step_index": 0, "step": step.get("step_id")}
+    loc: StepLocation = {"step_index": 0, "step": step.get("step_id")}
     findings = []
     if accepted_keys(step):
         findings.append(
@@ -140,6 +140,7 @@ def compile_simple_dialer(
     if options.from_campaign is not None:
         payload["from_campaign"] = string_bool(from_campaign)
     if not from_campaign:
+        assert contact is not None, "refused above"
         payload["leg_a"] = contact.number
         if contact.cli is not None:
             payload["cid_a"] = contact.cli
