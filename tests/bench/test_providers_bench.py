@@ -3,8 +3,8 @@
 Figures printed by `make bench`:
 - Phonon: 100,000 calls in 200 requests of 500, in <= 20 s;
 - iovox: 10,000 calls, one request each, bounded concurrency, in <= 20 s;
-- the client's memory stays flat (payloads are generated lazily, results are counted
-  as they come back).
+- the client's memory stays flat (requests are built lazily by the product's builders,
+  as dispatch builds them, and results are counted as they come back).
 Each line also gives the CPU seconds of the client and of the server, and the load
 average, because on a shared machine the wall time says as much about the neighbours.
 The server uses a fresh SQLite file; BENCH_DATABASE_URL=postgres://... uses PostgreSQL.
@@ -24,8 +24,10 @@ import requests
 from django.utils import timezone
 
 from campaigns.models import ProviderAccount
-from providers import get_client
+from flows.canonical import normalize
+from providers import get_client, provider_for
 from providers.base import bounded_map
+from providers.building import Contact, SendSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONON_REQUESTS = 200
@@ -42,6 +44,15 @@ registry.phonon_account(name="bench phonon", flows={{"{FLOW_ID}": "{SECURITY_ID}
 registry.iovox_account(name="bench iovox", username="bench", secure_key="bench-key",
                        links={{"bench-link": []}})
 """
+
+# One variable: a Phonon $flow.key, an iovox call variable.
+FLOW = normalize(
+    {
+        "name": "bench",
+        "steps": [{"step_id": "main", "prompt": "Hello $Name$"}],
+        "variables": [{"name": "Name"}],
+    }
+)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -118,21 +129,24 @@ def server(django_db_blocker):
     shutil.rmtree(workdir, ignore_errors=True)
 
 
-def phonon_requests(run: str):
-    start = timezone.now().isoformat()
+def phonon_requests(account: ProviderAccount, run: str):
+    build = provider_for(account.kind).build_calls
+    settings = SendSettings(
+        now=timezone.now(),
+        flow_at_provider=FLOW_ID,
+        time_zone=account.time_zone,
+        api_version=account.api_version,
+    )
     for r in range(PHONON_REQUESTS):
-        yield {
-            "flow-id": FLOW_ID,
-            "calls": [
-                {
-                    "client-identifier": f"{run}-{r}-{c}",
-                    "start-time": start,
-                    "contact-numbers": [f"91{r:04d}{c:06d}"],
-                    "keys": [{"name": "$flow.key.Name", "value": "Bench"}],
-                }
-                for c in range(PHONON_CALLS_PER_REQUEST)
-            ],
-        }
+        contacts = [
+            Contact(
+                number=f"+91{r:04d}{c:06d}",
+                variables={"Name": "Bench"},
+                reference=f"{run}-{r}-{c}",
+            )
+            for c in range(PHONON_CALLS_PER_REQUEST)
+        ]
+        yield build(FLOW, contacts, settings)
 
 
 class Measure:
@@ -175,8 +189,8 @@ def test_phonon_sends_100k_calls_in_200_requests(server):
     client = get_client(account)
     accepted = 0
     with Measure(pid) as measure:
-        requests_ = phonon_requests(str(time.time()))
-        for result in bounded_map(client.send_calls, requests_, max_workers=4):
+        requests_ = phonon_requests(account, str(time.time()))
+        for result in bounded_map(client.send, requests_, max_workers=4):
             accepted += len(result.accepted)
     measure.report("Phonon", accepted)
     assert accepted == PHONON_REQUESTS * PHONON_CALLS_PER_REQUEST
@@ -184,13 +198,17 @@ def test_phonon_sends_100k_calls_in_200_requests(server):
     assert measure.growth < MAX_RSS_GROWTH_MB
 
 
-def iovox_payloads(run: str):
+def iovox_requests(account: ProviderAccount, run: str):
+    build = provider_for(account.kind).build_calls
+    settings = SendSettings(now=timezone.now(), flow_at_provider="bench-link")
     for n in range(IOVOX_CALLS):
-        yield (
-            '<?xml version="1.0" encoding="utf-8"?><request><link_id>bench-link</link_id>'
-            f"<call_variables><call_destination>44{n:010d},1</call_destination>"
-            f"<run>{run}</run></call_variables></request>"
-        ).encode()
+        contact = Contact(
+            number=f"+44{n:010d}",
+            dtmf_originator="1",
+            variables={"Name": "Bench"},
+            reference=f"{run}-{n}",
+        )
+        yield build(FLOW, [contact], settings)
 
 
 def test_iovox_sends_10k_calls_with_bounded_concurrency(server):
@@ -205,8 +223,8 @@ def test_iovox_sends_10k_calls_with_bounded_concurrency(server):
     client = get_client(account)
     accepted = 0
     with Measure(pid) as measure:
-        payloads = iovox_payloads(str(time.time()))
-        for result in bounded_map(client.send_calls, payloads, max_workers=8):
+        requests_ = iovox_requests(account, str(time.time()))
+        for result in bounded_map(client.send, requests_, max_workers=8):
             accepted += len(result.accepted)
     measure.report("iovox", accepted)
     assert accepted == IOVOX_CALLS

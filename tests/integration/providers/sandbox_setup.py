@@ -8,7 +8,11 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import ProviderAccount
+from flows.canonical import normalize
+from providers.base import JSON, OutboundRequest, encode_json
+from providers.building import Contact, SendSettings
 from providers.phonon.encryption import generate_key_pair
+from providers.registry import provider_for
 from sandbox import registry
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
@@ -21,6 +25,17 @@ IOVOX_USER = "acme"
 IOVOX_KEY = "s3cure-key"
 LINK_ID = "link123"
 CALLBACK_SECRET = "callback-secret-for-tests"
+RETURN_ADDRESS = "https://dialer.example/paycall/steps"
+# A flow every provider takes: one step that only speaks (Paycall is sent it whole) and
+# one variable (a Phonon $flow.key, an iovox call variable).
+FLOW = normalize(
+    {
+        "name": "Provider tests",
+        "have_dependency": "false",
+        "steps": [{"step_id": "main", "prompt": "Hello $Name$"}],
+        "variables": [{"name": "Name", "default": "Ankit Parihar"}],
+    }
+)
 
 
 def fixture_json(provider: str, name: str):
@@ -31,30 +46,33 @@ def fixture_bytes(provider: str, name: str) -> bytes:
     return (FIXTURES / provider / name).read_bytes()
 
 
-def phonon_call(identifier: str, number: str = "918000000001", **extra) -> dict:
-    return {
-        "client-identifier": identifier,
-        "start-time": timezone.now().isoformat(),
-        "contact-numbers": [number],
-        "keys": [{"name": "$flow.key.Name", "value": "Ankit Parihar"}],
-        **extra,
+def raw_request(path: str, payload, content_type: str = JSON) -> OutboundRequest:
+    """A payload sent as it is (a document's example, or one made wrong on purpose):
+    JSON values in the one serialisation we send, text as written."""
+    body = payload if isinstance(payload, str) else encode_json(payload)
+    return OutboundRequest(path, body, content_type)
+
+
+def send_settings(account: ProviderAccount, **changes) -> SendSettings:
+    """What a campaign on this account decides (as campaigns.outbound does): built now,
+    the account's zone and api-version, the flow or link the sandbox knows."""
+    settings = {
+        "now": timezone.now(),
+        "flow_at_provider": LINK_ID if account.kind == "iovox" else FLOW_ID,
+        "time_zone": account.time_zone,
+        "api_version": account.api_version,
+        "return_address": RETURN_ADDRESS,
     }
+    return SendSettings(**(settings | changes))
 
 
-def phonon_request(calls: list[dict], flow_id: str = FLOW_ID) -> dict:
-    return {"flow-id": flow_id, "calls": calls}
-
-
-def iovox_xml(
-    destination: str = "449789123123,,1,,2", link_id: str = LINK_ID, **variables
-) -> bytes:
-    extra = "".join(f"<{name}>{value}</{name}>" for name, value in variables.items())
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<request>'
-        f"<link_id>{link_id}</link_id><call_variables>"
-        f"<call_destination>{destination}</call_destination>{extra}"
-        "</call_variables></request>"
-    ).encode()
+def build_calls(
+    account: ProviderAccount, contacts: list[Contact], *, definition: dict = FLOW, **changes
+) -> OutboundRequest:
+    """The request the product's builder for this account's kind makes."""
+    return provider_for(account.kind).build_calls(
+        definition, list(contacts), send_settings(account, **changes)
+    )
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,11 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import ProviderAccount
+from providers import get_client
+from providers.base import MASK
+from providers.building import Contact
 
-from .sandbox_setup import FLOW_ID, PAYCALL_PASSWORD, PAYCALL_USER, SECURITY_ID
+from .sandbox_setup import FLOW_ID, PAYCALL_PASSWORD, PAYCALL_USER, SECURITY_ID, build_calls
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +109,11 @@ def test_phonon_security_ids_are_read_per_flow(admin_client_role):
     assert admin_client_role.post(reverse("campaigns:account-create"), form).status_code == 302
     account = ProviderAccount.objects.get()
     assert account.credentials == {"security_ids": {FLOW_ID: SECURITY_ID}}
-    assert account.security_id_for(FLOW_ID) == SECURITY_ID
+    # The flow's request goes out with that flow's security-id in place of the mask.
+    request = build_calls(account, [Contact("918000000001")])
+    assert get_client(account).with_secrets(request)["security-id"] == SECURITY_ID
+    other = build_calls(account, [Contact("918000000001")], flow_at_provider="Other001")
+    assert get_client(account).with_secrets(other)["security-id"] == MASK
 
 
 def test_delete(admin_client_role):

@@ -1,4 +1,7 @@
-"""The Paycall client against the emulator: all eight endpoints and every error key."""
+"""The Paycall client against the emulator: all eight endpoints and every error key.
+
+The requests are the document's examples (or those made wrong on purpose), sent raw
+as the client sends what a builder made."""
 
 import copy
 import gzip
@@ -8,12 +11,14 @@ import zipfile
 
 import pytest
 
-from providers import ProviderError, get_client
+from providers import OutboundRequest, ProviderError, get_client
 from providers.base import Upload
 from providers.paycall.client import PAYCALL_ERRORS, phone_list_upload, recording_upload
+from providers.paycall.dialer import DIALER_PATH
+from providers.paycall.simple_dialer import SIMPLE_DIALER_PATH
 from sandbox.models import LedgerCall, PaycallCampaign, PaycallRecording
 from sandbox.tasks import complete_calls
-from tests.integration.providers.sandbox_setup import fixture_bytes, fixture_json
+from tests.integration.providers.sandbox_setup import fixture_bytes, fixture_json, raw_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,17 +31,21 @@ def dialer_request(**changes):
     return payload
 
 
+def dialer(payload: dict) -> OutboundRequest:
+    return raw_request(DIALER_PATH, payload)
+
+
 def queued_campaign(client, unique_id="queue-1"):
     payload = dialer_request(unique_id=unique_id, numbers_from_queue="true")
     del payload["number"]
-    client.send_calls(payload)
+    client.send(dialer(payload))
     return unique_id
 
 
 def test_the_documents_dialer_example_is_accepted_then_called_once(paycall):
     _, account = paycall
     client = get_client(account)
-    result = client.send_calls(dialer_request())
+    result = client.send(dialer(dialer_request()))
     assert [o.provider_ref for o in result.accepted] == [CAMPAIGN] and result.request_id == CAMPAIGN
     assert client.start_campaign(CAMPAIGN)["calls"] == 1
     assert LedgerCall.objects.filter(campaign_unique_id=CAMPAIGN, number="05460000000").count() == 1
@@ -45,9 +54,24 @@ def test_the_documents_dialer_example_is_accepted_then_called_once(paycall):
     assert caught.value.name == "ALREADY_STARTED"
 
 
+def test_place_calls_sends_the_dialer_then_starts_it_and_a_replay_is_a_duplicate(paycall):
+    _, account = paycall
+    client = get_client(account)
+    request = dialer(dialer_request())
+    client.send(request)  # a first try that stopped after the dialer request
+    result = client.place_calls(request)
+    assert [o.provider_ref for o in result.accepted] == [CAMPAIGN] and not result.rejected
+    assert LedgerCall.objects.filter(campaign_unique_id=CAMPAIGN).count() == 1
+    with pytest.raises(ProviderError) as caught:
+        client.place_calls(request)
+    assert caught.value.name == "DUPLICATE_UNIQUE_ID"
+    assert LedgerCall.objects.count() == 1
+
+
 def test_the_documents_simple_dialer_example_is_accepted(paycall):
     _, account = paycall
-    result = get_client(account).send_simple(fixture_json("paycall", "simple_test.json"))
+    request = raw_request(SIMPLE_DIALER_PATH, fixture_json("paycall", "simple_test.json"))
+    result = get_client(account).send(request)
     assert result.accepted[0].provider_ref == "4aa2f0be-97c1-44a2-b68d-b3601f7374f8"
 
 
@@ -62,7 +86,7 @@ def test_recordings_upload_as_recs_with_their_mime_types(paycall):
     assert stored == {"cembalo-6.wav": "audio/wav", "hello.mp3": "audio/mpeg"}
     request = dialer_request()
     request["ivr"]["steps"][0].update(prompt="cembalo-6.wav", prompt_is_file="true")
-    assert client.send_calls(request).accepted
+    assert client.send(dialer(request)).accepted
 
 
 def zipped(name: str, data: bytes) -> bytes:
@@ -174,7 +198,7 @@ CALL_SEND_ERRORS = {
 def test_each_dialer_error_is_a_typed_request_error(paycall, name):
     _, account = paycall
     with pytest.raises(ProviderError) as caught:
-        get_client(account).send_calls(SEND_ERRORS[name]())
+        get_client(account).send(dialer(SEND_ERRORS[name]()))
     assert caught.value.name == name and caught.value.scope == "request"
     assert caught.value.message == PAYCALL_ERRORS[name].message
     assert not PaycallCampaign.objects.exists()
@@ -183,7 +207,7 @@ def test_each_dialer_error_is_a_typed_request_error(paycall, name):
 @pytest.mark.parametrize("name", list(CALL_SEND_ERRORS))
 def test_number_errors_reject_the_call(paycall, name):
     _, account = paycall
-    result = get_client(account).send_calls(CALL_SEND_ERRORS[name]())
+    result = get_client(account).send(dialer(CALL_SEND_ERRORS[name]()))
     assert not result.accepted and result.rejected[0].error.name == name
 
 
@@ -196,7 +220,7 @@ OTHER_ERRORS = {
     "AUTHENTICATION_FAILED": "wrong_password",
     "IP_NOT_ALLOWED": "no_whitelist",
     "INVALID_JSON": lambda c: raw(c, "POST", "dialer", data=b"{not json"),
-    "DUPLICATE_UNIQUE_ID": lambda c: [c.send_calls(dialer_request()) for _ in range(2)],
+    "DUPLICATE_UNIQUE_ID": lambda c: [c.send(dialer(dialer_request())) for _ in range(2)],
     "NO_FILES": lambda c: raw(c, "POST", "upload", files={"recording": ("a.wav", b"x")}),
     "UNSUPPORTED_RECORDING": lambda c: c.upload_recordings([Upload("a.ogg", b"x", "audio/ogg")]),
     "NUMBERS_FILE_MISSING": lambda c: raw(
@@ -211,7 +235,8 @@ OTHER_ERRORS = {
     "CAMPAIGN_NOT_FOUND": lambda c: c.start_campaign("nope"),
     "NO_NUMBERS": lambda c: c.start_campaign(queued_campaign(c)),
     "ALREADY_STARTED": lambda c: (
-        [c.start_campaign(c.send_calls(dialer_request()).request_id)] and c.start_campaign(CAMPAIGN)
+        [c.start_campaign(c.send(dialer(dialer_request())).request_id)]
+        and c.start_campaign(CAMPAIGN)
     ),
     "NUMBER_NOT_FOUND": lambda c: c.fetch_cdrs(queued_campaign(c), "972500000000"),
     "METHOD_NOT_ALLOWED": lambda c: raw(c, "GET", "dialer"),
@@ -234,7 +259,7 @@ def test_every_other_error_key(paycall, name):
     client = get_client(account)
     with pytest.raises(ProviderError) as caught:
         if isinstance(action, str):
-            client.send_calls(dialer_request())
+            client.send(dialer(dialer_request()))
         else:
             action(client)
     assert caught.value.name == name

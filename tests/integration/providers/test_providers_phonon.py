@@ -1,32 +1,48 @@
-"""The Phonon clients (plain and encrypted) against the emulator: all 22 codes."""
+"""The Phonon clients (plain and encrypted) against the emulator: all 22 codes.
+
+Requests are the product builder's (`provider_for(kind).build_calls`, as dispatch
+sends them); those the builder refuses to make (an api-version it does not know, more
+than 500 calls, no calls at all, an unreadable call list) are sent raw.
+"""
 
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
-from providers import ProviderError, get_client
+from providers import OutboundRequest, ProviderError, get_client
+from providers.building import Contact
+from providers.phonon.builder import PLAIN_PATH
 from providers.phonon.client import PHONON_CODES
 from sandbox.models import LedgerCall, PhononFlow, ReceivedRequest
 from sandbox.models import default_ip_whitelist as sandbox_whitelist
 from tests.integration.providers.sandbox_setup import (
     FLOW_ID,
     SECURITY_ID,
+    build_calls,
     phonon_account,
-    phonon_call,
-    phonon_request,
+    raw_request,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def good(n: int = 1) -> dict:
-    return phonon_request([phonon_call(f"call-{i}", f"91800000000{i}") for i in range(n)])
+def call(identifier: str, number: str = "918000000001") -> Contact:
+    return Contact(number=number, variables={"Name": "Ankit Parihar"}, reference=identifier)
+
+
+def good(account, n: int = 1) -> OutboundRequest:
+    return build_calls(account, [call(f"call-{i}", f"+91800000000{i}") for i in range(n)])
+
+
+def altered(request: OutboundRequest, **changes) -> OutboundRequest:
+    """The built request with fields the builder would never write, sent raw."""
+    return raw_request(PLAIN_PATH, request.json() | changes)
 
 
 def test_success_gives_a_phonon_uuid_per_call_and_ledger_entries(phonon):
     sandbox, account = phonon
-    result = get_client(account).send_calls(good(3))
+    result = get_client(account).send(good(account, 3))
     assert result.code == "200" and not result.rejected
     assert [outcome.client_ref for outcome in result.accepted] == ["call-0", "call-1", "call-2"]
     assert result.request_id
@@ -36,8 +52,8 @@ def test_success_gives_a_phonon_uuid_per_call_and_ledger_entries(phonon):
 
 def test_partial_success_reports_each_call(phonon):
     _, account = phonon
-    request = phonon_request([phonon_call("ok"), phonon_call("bad", "12ab")])
-    result = get_client(account).send_calls(request)
+    request = build_calls(account, [call("ok"), call("bad", "12ab")])
+    result = get_client(account).send(request)
     assert result.code == "209" and result.partial
     assert [o.client_ref for o in result.accepted] == ["ok"]
     (rejected,) = result.rejected
@@ -46,33 +62,41 @@ def test_partial_success_reports_each_call(phonon):
     assert LedgerCall.objects.count() == 1
 
 
-def yesterday():
-    return (timezone.now() - timedelta(days=2)).isoformat()
+def too_many(account) -> OutboundRequest:
+    """501 calls: the builder makes requests of at most 500, so two are joined."""
+    contacts = [call(f"c{i}", f"9180000{i:05d}") for i in range(501)]
+    first = build_calls(account, contacts[:500])
+    calls = first.json()["calls"] + build_calls(account, contacts[500:]).json()["calls"]
+    return altered(first, calls=calls)
 
 
-# code -> (how the sandbox or account is set up, the request sent)
+def two_days_ago():
+    return timezone.now() - timedelta(days=2)
+
+
+# code -> (how the sandbox or account is set up, the request sent for the account)
 REQUEST_ERRORS = {
-    400: (None, lambda: {"flow-id": FLOW_ID, "calls": "not a list"}),
+    400: (None, lambda a: altered(good(a), calls="not a list")),
     201: ("twice", good),
-    302: (None, lambda: phonon_request([])),
+    302: (None, lambda a: altered(good(a), calls=[])),
     500: ("error_rates", good),
-    301: (None, lambda: phonon_request([phonon_call("x")], flow_id="NOFLOW00")),
+    301: (None, lambda a: build_calls(a, [call("x")], flow_at_provider="NOFLOW00")),
     401: ("no_whitelist", good),
     202: ("wrong_security_id", good),
-    203: (None, lambda: {**good(), "api-version": "2.0"}),
+    203: (None, lambda a: altered(good(a), **{"api-version": "2.0"})),
     204: ("gateway_valid", good),
     206: ("gateway_failing", good),
     207: ("did_mapped", good),
     208: ("mask_available", good),
-    303: (None, lambda: good(0) | {"calls": [phonon_call(f"c{i}") for i in range(501)]}),
+    303: (None, too_many),
     211: ("valid_until", good),
     212: ("balance_calls", good),
     304: ("unpublished", good),
 }
 CALL_ERRORS = {
     402: ("test_mode", good),
-    205: (None, lambda: phonon_request([phonon_call("bad", "not-a-number")])),
-    210: (None, lambda: phonon_request([phonon_call("old", **{"start-time": yesterday()})])),
+    205: (None, lambda a: build_calls(a, [call("bad", "not-a-number")])),
+    210: (None, lambda a: build_calls(a, [call("old")], now=two_days_ago())),
     213: ("required_keys", good),
 }
 
@@ -114,11 +138,11 @@ def check_request_error(sandbox, account, code):
     setup, build = REQUEST_ERRORS[code]
     arrange(setup, sandbox, account)
     client = get_client(account)
-    request = build()
+    request = build(account)
     if setup == "twice":
-        client.send_calls(request)
+        client.send(request)
     with pytest.raises(ProviderError) as caught:
-        client.send_calls(request)
+        client.send(request)
     error = caught.value
     assert error.code == str(code)
     assert error.name == PHONON_CODES[code].name
@@ -131,7 +155,7 @@ def check_request_error(sandbox, account, code):
 def check_call_error(sandbox, account, code):
     setup, build = CALL_ERRORS[code]
     arrange(setup, sandbox, account)
-    result = get_client(account).send_calls(build())
+    result = get_client(account).send(build(account))
     assert result.code == str(code) and not result.accepted
     (rejected,) = result.rejected
     assert rejected.error.name == PHONON_CODES[code].name and rejected.error.scope == "call"
@@ -183,7 +207,9 @@ def test_test_mode_calls_whitelisted_phones(phonon):
     account.api_version = "TEST"
     account.save()
     PhononFlow.objects.filter(flow_id=FLOW_ID).update(test_phones=["918000000000"])
-    result = get_client(account).send_calls(good(1))
+    request = good(account, 1)
+    assert request.json()["api-version"] == "TEST"
+    result = get_client(account).send(request)
     assert result.code == "200"
 
 

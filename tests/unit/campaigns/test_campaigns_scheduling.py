@@ -1,22 +1,18 @@
-"""Start times, calling windows and each provider's way of writing a later start."""
+"""Start times and calling windows. How each provider writes a later start is its
+builder's: tests/unit/providers/test_providers_start_times.py."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaigns.payloads import phonon_time
 from campaigns.scheduling import (
     SCHEDULE_LEAD_SECONDS,
     CallingWindow,
     in_window,
-    iovox_delay_minutes,
     may_send_now,
     next_opening,
     next_send_time,
-    paycall_dial_at,
-    paycall_schedule,
-    phonon_start_time,
     window_problems,
 )
 
@@ -76,26 +72,3 @@ def test_window_checks():
     assert "window_end" in window_problems(CallingWindow(dt.time(9), dt.time(9)))
     assert "window_days" in window_problems(CallingWindow(days=(0, 8)))
     assert window_problems(WEEKDAYS_9_TO_8) == {}
-
-
-def test_paycall_schedule_is_a_future_timestamp_or_absent():
-    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
-    later = now + dt.timedelta(minutes=3)
-    schedule = paycall_schedule(now, later)
-    assert (schedule.kind, schedule.value) == ("timestamp", int(later.timestamp()))
-    assert paycall_schedule(now, now + dt.timedelta(seconds=2)) is None
-    assert paycall_schedule(now, None) is None
-    assert paycall_dial_at(now, later) == int(later.timestamp())
-
-
-def test_phonon_start_time_in_the_accounts_zone_and_notation():
-    now = dt.datetime(2026, 11, 23, 10, 0, 0, 111000, tzinfo=dt.UTC)
-    start = phonon_start_time(now, None, "Asia/Kolkata")
-    assert phonon_time(start) == "2026-11-23T15:30:00.111Z+05:30"
-
-
-def test_iovox_delay_rounds_up_to_whole_minutes():
-    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
-    assert iovox_delay_minutes(now, now + dt.timedelta(seconds=61)) == 2
-    assert iovox_delay_minutes(now, now) is None
-    assert iovox_delay_minutes(now, None) is None

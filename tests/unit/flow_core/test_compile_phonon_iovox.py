@@ -9,17 +9,28 @@ import providers.iovox.builder as iovox
 import providers.phonon.builder as phonon
 from flows import schemas
 from flows.dtmf import DtmfSequence, Keys, Pause
-from flows.importers import import_iovox_request, import_phonon_request
+from providers.base import MASK, XML, encode_json
 from providers.building import CompileError, Contact
-from providers.iovox.builder import IovoxOptions, compile_iovox_request
+from providers.iovox.builder import (
+    INITIATE_CALL_PATH,
+    REFERENCE_VARIABLE,
+    RESERVED,
+    IovoxOptions,
+    compile_iovox_request,
+    iovox_request,
+)
+from providers.iovox.importer import import_iovox_request
 from providers.phonon.builder import (
+    PLAIN_PATH,
     PhononOptions,
     chunked,
     compile_phonon_request,
     compile_phonon_requests,
     format_start_time,
     parse_start_time,
+    phonon_request,
 )
+from providers.phonon.importer import import_phonon_request
 from tests.unit.flow_core.conftest import load_fixture
 from tests.unit.flow_core.flows import flow, step
 
@@ -30,23 +41,33 @@ START = dt.datetime(2021, 4, 27, 22, 18, 7, 111000, tzinfo=dt.UTC)
 
 
 def valid_phonon(request):
-    assert schemas.validate(schemas.PHONON_CREATE_REQUEST, request) == []
+    """The builder writes the security-id masked; with the flow's own in its place (as
+    the client sends it) the request is what the document's schema describes."""
+    assert request["security-id"] == MASK
+    wire = {**request, "security-id": SECURITY_ID}
+    assert schemas.validate(schemas.PHONON_CREATE_REQUEST, wire) == []
     return request
 
 
 def test_phonon_fixture_round_trips():
     raw = load_fixture("phonon/create_request.json")
     imported = import_phonon_request(raw)
+    assert imported.options.security_id == raw["security-id"] == SECURITY_ID
     out = compile_phonon_request(
         imported.definition, imported.contacts, imported.options, start_time=imported.start_time
     )
-    assert valid_phonon(out) == raw
+    assert valid_phonon(out) == {**raw, "security-id": MASK}
+    request = phonon_request(
+        imported.definition, imported.contacts, imported.options, start_time=imported.start_time
+    )
+    assert (request.path, request.content_type) == (PLAIN_PATH, "application/json")
+    assert request.body == encode_json({**raw, "security-id": MASK})
 
 
 def test_phonon_call_shape():
     contact = Contact(
-        number="918000000001",
-        alternate_numbers=["918100000001"],
+        number="+918000000001",  # written as the document's examples are: no "+"
+        alternate_numbers=["+918100000001"],
         variables={"Name": "Ankit Parihar"},
         reference="call-1",
     )
@@ -92,7 +113,7 @@ def test_batches_of_500():
 @pytest.mark.parametrize(
     ("options", "code"),
     [
-        (PhononOptions(security_id="short", flow_id="ZH0RKJvh"), "phonon-security-id"),
+        (PhononOptions("ZH0RKJvh", "short"), "phonon-security-id"),
         (PhononOptions(security_id=SECURITY_ID, flow_id="ZH0RKJv!"), "phonon-flow-id"),
         (
             PhononOptions(security_id=SECURITY_ID, flow_id="ZH0RKJvh", api_version="2.0"),
@@ -114,6 +135,15 @@ def test_phonon_options_are_checked(options, code):
         )
 
 
+def test_the_security_id_is_checked_only_when_given_and_never_written():
+    for options in (PhononOptions("ZH0RKJvh"), PhononOptions("ZH0RKJvh", SECURITY_ID)):
+        assert phonon.check_options(options) == []
+        contact = Contact(number="918000000001", variables={"Name": "a"})
+        request = phonon_request(FLOW, [contact], options, start_time=START)
+        assert SECURITY_ID not in request.body
+        assert valid_phonon(request.json())["flow-id"] == "ZH0RKJvh"
+
+
 def test_phonon_test_version_and_contact_check():
     options = PhononOptions(security_id=SECURITY_ID, flow_id="ZH0RKJvh", api_version="TEST")
     request = compile_phonon_request(
@@ -130,15 +160,21 @@ def test_phonon_test_version_and_contact_check():
 
 def test_phonon_encrypted_envelope():
     pytest.importorskip("providers.phonon.encryption")
-    from providers.phonon.encryption import decrypt_envelope, generate_key_pair
+    from providers.phonon.encryption import (
+        decrypt_envelope,
+        encrypt_envelope,
+        generate_key_pair,
+        open_envelope,
+    )
 
     private, public = generate_key_pair(2048)
-    request = compile_phonon_request(
+    request = phonon_request(
         FLOW, [Contact(number="918000000001", variables={"Name": "a"})], OPTS, start_time=START
     )
-    envelope = phonon.compile_encrypted_request(request, public_key_pem=public)
+    envelope = encrypt_envelope(request.json(), public_key_pem=public)
     assert envelope["flow-id"] == "ZH0RKJvh"
-    assert decrypt_envelope(envelope, private_key_pem=private) == request
+    assert decrypt_envelope(envelope, private_key_pem=private) == request.json()
+    assert open_envelope(envelope, private_key_pem=private) == request.body.encode("utf-8")
 
 
 # --- iovox -----------------------------------------------------------------------
@@ -151,6 +187,23 @@ def test_iovox_fixture_round_trips_byte_for_byte():
     out = compile_iovox_request(imported.definition, imported.contact, imported.options)
     assert out == raw
     assert schemas.validate_iovox_xml(out) == []
+    request = iovox_request(imported.definition, imported.contact, imported.options)
+    assert (request.path, request.content_type) == (INITIATE_CALL_PATH, XML)
+    assert request.body.encode("utf-8") == raw
+
+
+def test_iovox_writes_the_number_without_plus_and_the_reference_as_a_variable():
+    contact = Contact(
+        number="+449789123123", dtmf_originator=DtmfSequence.of(2, "1"), reference="call-7"
+    )
+    xml = compile_iovox_request(flow(step("a")), contact, IovoxOptions(link_id="l"))
+    assert b"<call_destination>449789123123,1</call_destination>" in xml
+    assert f"<{REFERENCE_VARIABLE}>call-7</{REFERENCE_VARIABLE}>".encode() in xml
+    assert schemas.validate_iovox_xml(xml) == []
+    without = compile_iovox_request(
+        flow(step("a")), Contact(number="449789123123"), IovoxOptions(link_id="l")
+    )
+    assert REFERENCE_VARIABLE.encode() not in without
 
 
 def test_iovox_escapes_values_and_omits_delay():
@@ -163,7 +216,7 @@ def test_iovox_escapes_values_and_omits_delay():
     assert schemas.validate_iovox_xml(xml) == []
 
 
-@pytest.mark.parametrize("name", ["1st", "xml_name", "delay", "call_destination"])
+@pytest.mark.parametrize("name", ["1st", "xml_name", *sorted(RESERVED)])
 def test_iovox_variable_names_must_be_xml_names(name):
     definition = {**flow(step("a")), "variables": [{"name": name, "default": "x"}]}
     with pytest.raises(CompileError) as info:
@@ -265,7 +318,7 @@ def test_iovox_contact_check_reports_rounding():
     ],
 )
 def test_unreadable_requests(reader, data):
-    from flows.importers import PaycallImportError
+    from providers.paycall.importer import PaycallImportError
 
     with pytest.raises(PaycallImportError):
         reader(data)

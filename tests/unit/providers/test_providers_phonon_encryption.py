@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from providers.base import encode_json
 from providers.phonon.encryption import (
     DEFAULT_SCHEME,
     SCHEMES,
     EnvelopeError,
     decrypt_envelope,
     encrypt_envelope,
+    open_envelope,
 )
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "phonon"
@@ -33,6 +35,9 @@ def test_every_scheme_round_trips(scheme, rsa_2048, create_request):
     assert envelope["flow-id"] == "ZH0RKJvh"
     assert "Ankit" not in envelope["requestEncryptedValue"]
     assert decrypt_envelope(envelope, private_key_pem=private_pem, scheme=scheme) == create_request
+    # Inside is the very text the plain API would be sent: the one JSON serialisation.
+    plaintext = open_envelope(envelope, private_key_pem=private_pem, scheme=scheme)
+    assert plaintext == encode_json(create_request).encode("utf-8")
 
 
 def test_default_scheme_has_the_shape_of_the_documents_sample(rsa_4096, create_request):
@@ -52,6 +57,7 @@ def test_unicode_values_survive(rsa_2048, create_request):
     create_request["calls"][0]["keys"][0]["value"] = "משה כהן"
     envelope = encrypt_envelope(create_request, public_key_pem=public_pem)
     assert decrypt_envelope(envelope, private_key_pem=private_pem) == create_request
+    assert "משה כהן".encode() in open_envelope(envelope, private_key_pem=private_pem)
 
 
 @pytest.mark.parametrize("other", ["aes-cbc+rsa-oaep", "aes-gcm+rsa-oaep"])
@@ -88,6 +94,30 @@ def test_tampered_gcm_ciphertext_is_refused(rsa_2048, create_request):
 )
 def test_malformed_envelopes_are_refused(rsa_2048, envelope):
     with pytest.raises(EnvelopeError):
+        decrypt_envelope(envelope, private_key_pem=rsa_2048[0])
+    with pytest.raises(EnvelopeError):
+        open_envelope(envelope, private_key_pem=rsa_2048[0])
+
+
+@pytest.mark.parametrize(("plaintext", "why"), [(b"not json", "not JSON"), (b"[]", "object")])
+def test_an_envelope_that_does_not_hold_a_request_is_refused(rsa_2048, plaintext, why):
+    # What encrypt_envelope would seal around a plaintext that is no create request.
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from providers.phonon.encryption import load_public_key
+
+    key = b"k" * 32
+    padded = plaintext + bytes([16 - len(plaintext) % 16]) * (16 - len(plaintext) % 16)
+    encryptor = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305
+    envelope = {
+        "requestEncryptedValue": base64.b64encode(encryptor.update(padded)).decode(),
+        "requestDigitalSignatureValue": base64.b64encode(
+            load_public_key(rsa_2048[1]).encrypt(key, padding.PKCS1v15())
+        ).decode(),
+    }
+    assert open_envelope(envelope, private_key_pem=rsa_2048[0]) == plaintext
+    with pytest.raises(EnvelopeError, match=why):
         decrypt_envelope(envelope, private_key_pem=rsa_2048[0])
 
 

@@ -1,24 +1,30 @@
 """Pure parts of the provider clients: CDR CSV, error tables, auth, callbacks, throttling."""
 
 import base64
+import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import unquote
 
 import pytest
 
-from providers.base import ProviderError, Throttle, bounded_map, mask_secrets
+from providers.base import MASK, ProviderError, Throttle, bounded_map, mask_secrets
+from providers.building import Contact, SendSettings
 from providers.callbacks import parse_status_callback, sign, verify_signature
 from providers.hangup_causes import HANGUP_CAUSES, describe
 from providers.iovox.client import error_string_of, iovox_error, parse_xml
 from providers.paycall.cdrs import CdrFormatError, parse_paycall_cdr_csv
 from providers.paycall.client import basic_auth_header, phone_list_upload
+from providers.phonon.encryption import DEFAULT_SCHEME, open_envelope
+from providers.registry import provider_for
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 IDT = timezone(timedelta(hours=3))
+PHONON_FLOW = "ZH0RKJvh"
+PHONON_SECRET = "Qx7" * 21 + "Z"
 
 
 def test_the_documents_cdr_csv_parses_to_typed_values():
@@ -203,18 +209,53 @@ def test_signed_callbacks_parse_and_forgeries_do_not():
         parse_status_callback(CALLBACK, headers, "")
 
 
-def test_phonon_client_fills_security_id_and_api_version_from_the_account():
-    from providers.phonon.client import PhononClient
-
-    account = SimpleNamespace(
+def phonon_test_account(**credentials):
+    security_ids = {PHONON_FLOW: PHONON_SECRET}
+    return SimpleNamespace(
         effective_base_url="http://x",
         connect_timeout=1,
         read_timeout=1,
         calls_per_second=None,
         api_version="TEST",
-        security_id_for=lambda flow: {"F1": "sec"}.get(flow),
+        credentials={"security_ids": security_ids, **credentials},
+        encryption_scheme=DEFAULT_SCHEME,
+        security_id_for=security_ids.get,
     )
-    client = PhononClient(account)
-    assert client.prepare({"flow-id": "F1", "calls": []})["security-id"] == "sec"
-    assert client.prepare({"flow-id": "F1", "calls": []})["api-version"] == "TEST"
-    assert client.preview({"flow-id": "F1", "calls": []})["security-id"] == "••••••"
+
+
+def phonon_built_request(account):
+    """A Phonon request as dispatch builds it: the account's api-version, zone and flow."""
+    settings = SendSettings(
+        now=datetime(2030, 1, 1, tzinfo=UTC),
+        flow_at_provider=PHONON_FLOW,
+        api_version=account.api_version,
+        time_zone="Asia/Kolkata",
+    )
+    definition = {"steps": [{"step_id": "a", "prompt": "Hi"}], "variables": []}
+    return provider_for("phonon").build_calls(definition, [Contact("918000000001")], settings)
+
+
+def test_phonon_client_fills_security_id_and_api_version_from_the_account():
+    # The account's api-version reaches the request through SendSettings (as
+    # campaigns.outbound passes it); its security-id only the bytes that go out.
+    from providers.phonon.client import PhononClient
+
+    account = phonon_test_account()
+    request = phonon_built_request(account)
+    assert request.json()["security-id"] == MASK and PHONON_SECRET not in request.body
+    wire = PhononClient(account).wire_body(request).decode("utf-8")
+    assert json.loads(wire)["security-id"] == PHONON_SECRET
+    assert json.loads(wire)["api-version"] == "TEST"
+    assert wire == request.body.replace(f'"{MASK}"', f'"{PHONON_SECRET}"')
+
+
+def test_phonon_encrypted_client_seals_the_request_with_the_security_id_in(rsa_2048):
+    from providers.phonon.client import PhononEncryptedClient
+
+    private_pem, public_pem = rsa_2048
+    account = phonon_test_account(public_key_pem=public_pem.decode())
+    request = phonon_built_request(account)
+    envelope = json.loads(PhononEncryptedClient(account).wire_body(request))
+    assert envelope["flow-id"] == PHONON_FLOW and PHONON_SECRET not in json.dumps(envelope)
+    plaintext = open_envelope(envelope, private_key_pem=private_pem)
+    assert plaintext == request.body.replace(f'"{MASK}"', f'"{PHONON_SECRET}"').encode("utf-8")
