@@ -19,13 +19,18 @@ INFO: Severity = "info"
 _SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
 
 
-class Location(TypedDict, total=False):
-    """A finding's location fields, as keyword arguments (see :class:`Finding`)."""
+class Place(TypedDict, total=False):
+    """Where in the flow a finding points, short of the field (see :class:`Finding`)."""
 
     step_index: int | None
     step: str | None
     route: int | None
     action: int | None
+
+
+class Location(Place, total=False):
+    """A finding's location fields, as keyword arguments (see :class:`Finding`)."""
+
     field: str | None
 
 

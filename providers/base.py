@@ -204,6 +204,11 @@ class ProviderClient:
         self.session = session or make_session()
         self.throttle = Throttle(account.calls_per_second)
 
+    @property
+    def credentials(self) -> dict[str, Any]:
+        """The account's credentials, a JSON object (``{}`` when none are stored)."""
+        return self.account.credentials or {}  # type: ignore[return-value]  # EncryptedJSONField holds JSON; the stubs see its TextField base (str)
+
     # -- transport -------------------------------------------------------------
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         self.throttle.wait()

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -47,7 +48,9 @@ def _bad(message: str) -> ProviderError:
     return ProviderError("CALLBACK", "INVALID_CALLBACK", message)
 
 
-def verify_signature(body: bytes, header: str | None, secret: str, *, now: float | None = None):
+def verify_signature(
+    body: bytes, header: str | None, secret: str, *, now: float | None = None
+) -> None:
     if not secret:
         raise _bad("No callback secret is stored for this account, so callbacks are refused.")
     if not header:
@@ -66,11 +69,11 @@ def verify_signature(body: bytes, header: str | None, secret: str, *, now: float
         raise _bad("The callback signature does not match: wrong secret or altered body.")
 
 
-def _time(value) -> datetime | None:
+def _time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def parse_status_callback(body: bytes, headers, secret: str) -> CallbackEvent:
+def parse_status_callback(body: bytes, headers: Mapping[str, str], secret: str) -> CallbackEvent:
     verify_signature(body, headers.get(SIGNATURE_HEADER), secret)
     try:
         data = json.loads(body)

@@ -23,7 +23,8 @@ from providers.phonon import builder as phonon
 from providers.phonon.builder import PhononOptions
 
 PROVIDERS = ("paycall", "paycall_simple", "phonon", "iovox")
-OPTION_TYPES = {
+ProviderOptions = PaycallOptions | PaycallSimpleOptions | PhononOptions | IovoxOptions
+OPTION_TYPES: dict[str, type[ProviderOptions]] = {
     "paycall": PaycallOptions,
     "paycall_simple": PaycallSimpleOptions,
     "phonon": PhononOptions,
@@ -54,7 +55,7 @@ def contact_from(data: dict | None) -> Contact:
         raise ValidationError(f"Invalid contact: {error}") from error
 
 
-def options_from(provider: str, data: dict, *, defaults: dict):
+def options_from(provider: str, data: dict, *, defaults: dict) -> ProviderOptions:
     """The provider's options object; unknown names and bad values -> ValidationError."""
     option_type = OPTION_TYPES[provider]
     allowed = {f.name for f in fields(option_type)} - INTERNAL_OPTIONS
@@ -97,17 +98,17 @@ def compile_preview(
     }
     chosen = options_from(provider, options, defaults=defaults)
     person = contact_from(contact)
-    if provider == "paycall":
+    if isinstance(chosen, PaycallOptions):
         findings = paycall.check_options(chosen, person)
         request = paycall.dialer_request(
             definition, chosen, None if chosen.numbers_from_queue else person
         )
-    elif provider == "paycall_simple":
+    elif isinstance(chosen, PaycallSimpleOptions):
         findings = paycall_simple.check_options(chosen, person)
         request = paycall_simple.simple_dialer_request(
             definition, chosen, None if chosen.from_campaign else person
         )
-    elif provider == "phonon":
+    elif isinstance(chosen, PhononOptions):
         findings = phonon.check_contact(person)
         start = timezone.now() + dt.timedelta(minutes=PHONON_START_MINUTES)
         request = phonon.phonon_request(definition, [person], chosen, start_time=start)

@@ -5,8 +5,11 @@ the provider of an account kind and call its `build_calls`: one builder per
 provider, so what a person previews is what is sent.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from providers.base import OutboundRequest, ProviderClient
 from providers.building import Contact, SendSettings
@@ -18,6 +21,9 @@ from providers.paycall.client import PaycallClient
 from providers.phonon import builder as phonon
 from providers.phonon import client as phonon_client
 from providers.phonon.client import PhononClient, PhononEncryptedClient
+
+if TYPE_CHECKING:
+    from campaigns.models import ProviderAccount
 
 BuildCalls = Callable[[dict, list[Contact], SendSettings], OutboundRequest]
 
@@ -104,5 +110,5 @@ def provider_for(kind: str) -> Provider:
     return PROVIDERS[kind]
 
 
-def get_client(account, **kwargs) -> ProviderClient:
+def get_client(account: ProviderAccount, **kwargs: Any) -> ProviderClient:
     return PROVIDERS[account.kind].client(account, **kwargs)

@@ -70,9 +70,7 @@ def build_calls(
     """One call (iovox takes one a request); a later start becomes the ``delay``."""
     (contact,) = contacts
     if contact.dtmf_originator is None and settings.dtmf_originator:
-        contact = replace(
-            contact, dtmf_originator=DtmfSequence.coerce(settings.dtmf_originator)
-        )
+        contact = replace(contact, dtmf_originator=DtmfSequence.coerce(settings.dtmf_originator))
     options = IovoxOptions(
         link_id=settings.flow_at_provider,
         delay_minutes=delay_minutes(settings.now, settings.due),
@@ -128,7 +126,7 @@ def _build(options: IovoxOptions, destination: str, values: dict[str, str]) -> b
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
 
 
-def _child(parent, tag: str, text: str | None):
+def _child(parent: etree._Element, tag: str, text: str | None) -> etree._Element:
     element = etree.SubElement(parent, tag)
     element.text = text
     element.tail = "\n"

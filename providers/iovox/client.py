@@ -5,8 +5,11 @@ that is XML is parsed with lxml with entity resolution, DTD loading and network
 access off, so a hostile answer cannot read files or reach other hosts.
 """
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
@@ -17,9 +20,13 @@ from providers.base import (
     OutboundRequest,
     ProviderClient,
     ProviderError,
+    Scope,
     SendResult,
 )
 from providers.iovox.builder import INITIATE_CALL_PATH
+
+if TYPE_CHECKING:
+    from campaigns.models import ProviderAccount
 
 SUCCESS_STATUS = 201
 USERNAME_HEADER = "username"
@@ -31,7 +38,7 @@ def safe_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def parse_xml(data: bytes):
+def parse_xml(data: bytes) -> etree._Element:
     if len(data) > MAX_ANSWER_BYTES:
         raise ValueError("XML answer too large")
     return etree.fromstring(data, parser=safe_parser())
@@ -43,7 +50,7 @@ class IovoxError:
     name: str
     plain_words: str
     retryable: bool = False
-    scope: str = "request"
+    scope: Scope = "request"
 
 
 IOVOX_ERRORS: tuple[IovoxError, ...] = (
@@ -100,7 +107,7 @@ def error_string_of(content: bytes) -> str:
         element = root if root.tag == "error" else root.find(".//error")
         if element is not None and element.text:
             return element.text.strip()
-        return "".join(root.itertext()).strip()
+        return "".join(root.itertext()).strip()  # type: ignore[arg-type]  # lxml-stubs: str from a parsed tree, not bytes
     return text.decode("utf-8", "replace")
 
 
@@ -168,9 +175,9 @@ def link_id_problems(credentials: dict, link_id: str) -> list[str]:
 class IovoxClient(ProviderClient):
     provider_name = "iovox"
 
-    def __init__(self, account, **kwargs):
+    def __init__(self, account: ProviderAccount, **kwargs: Any) -> None:
         super().__init__(account, **kwargs)
-        credentials = account.credentials or {}
+        credentials = self.credentials
         self.session.headers[USERNAME_HEADER] = credentials.get("username", "")
         self.session.headers[SECURE_KEY_HEADER] = credentials.get("secure_key", "")
 
@@ -197,8 +204,8 @@ class IovoxClient(ProviderClient):
         )
         try:
             response = self.post(probe)
-        except ProviderError as error:
-            return ConnectionReport(False, error.message)
+        except ProviderError as failure:
+            return ConnectionReport(False, failure.message)
         error = iovox_error(response.status_code, error_string_of(response.content))
         if error.name == "REQUEST_EMPTY":
             return ConnectionReport(True, "Connected: iovox accepted the username and secure key.")

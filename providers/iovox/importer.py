@@ -38,9 +38,10 @@ def import_iovox_request(xml: bytes) -> IovoxImport:
         elif element.tag == REFERENCE_VARIABLE:
             reference = element.text or None
         elif element.tag == "delay":
-            if not (element.text or "").strip().isdigit():
+            text = (element.text or "").strip()
+            if not text.isdigit():
                 raise PaycallImportError("The iovox delay must be a whole number of minutes.")
-            delay = int(element.text)
+            delay = int(text)
         else:
             values[element.tag] = element.text or ""
     number, dtmf = parse_call_destination(destination)

@@ -6,12 +6,18 @@ first (the document's rule of thumb), answers JSON with `status` and, on a probl
 names no codes), each mapped to plain words and a retry decision.
 """
 
+from __future__ import annotations
+
 import base64
 import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+import requests
 
 from providers.base import (
     CallOutcome,
@@ -19,11 +25,15 @@ from providers.base import (
     OutboundRequest,
     ProviderClient,
     ProviderError,
+    Scope,
     SendResult,
     Upload,
 )
 from providers.paycall.cdrs import Cdr, CdrFormatError, parse_paycall_cdr_csv
 from providers.paycall.dialer import API_PREFIX
+
+if TYPE_CHECKING:
+    from campaigns.models import ProviderAccount
 
 # Phone list formats and the mime type the document requires for each.
 PHONE_LIST_MIME_TYPES = {
@@ -40,7 +50,7 @@ class PaycallErrorKind:
     name: str
     message: str
     retryable: bool = False
-    scope: str = "request"
+    scope: Scope = "request"
 
 
 PAYCALL_ERRORS: dict[str, PaycallErrorKind] = {
@@ -133,15 +143,15 @@ class StepsReport:
 class PaycallClient(ProviderClient):
     provider_name = "Paycall"
 
-    def __init__(self, account, **kwargs):
+    def __init__(self, account: ProviderAccount, **kwargs: Any) -> None:
         super().__init__(account, **kwargs)
-        credentials = account.credentials or {}
+        credentials = self.credentials
         self.session.headers["Authorization"] = basic_auth_header(
             credentials.get("username", ""), credentials.get("password", "")
         )
 
     # -- answers ----------------------------------------------------------------
-    def error_from(self, response) -> ProviderError:
+    def error_from(self, response: requests.Response) -> ProviderError:
         try:
             body = response.json()
         except ValueError:
@@ -173,7 +183,7 @@ class PaycallClient(ProviderClient):
             detail=detail,
         )
 
-    def _json(self, response) -> dict:
+    def _json(self, response: requests.Response) -> dict:
         if response.status_code >= 300:
             raise self.error_from(response)
         try:
@@ -273,7 +283,7 @@ class PaycallClient(ProviderClient):
                 "INVALID_ANSWER", "INVALID_ANSWER", f"Paycall's CDR file cannot be read: {exc}"
             ) from None
 
-    def parse_callback(self, body: bytes, headers=None) -> StepsReport:
+    def parse_callback(self, body: bytes, headers: Mapping[str, str] | None = None) -> StepsReport:
         """The steps report Paycall POSTs to return_address."""
         try:
             data = json.loads(body)

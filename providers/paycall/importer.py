@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Unpack
 
 from flows.canonical import ACTION_PARAMS, FALSE, STEP_FIELDS, new_definition, normalize
 from flows.dtmf import DtmfSequence, invalid_paycall_chars
-from flows.findings import ERROR, INFO, WARNING, Finding
+from flows.findings import ERROR, INFO, WARNING, Finding, Place, StepLocation
 from providers.building import Contact, Schedule
 from providers.paycall.dialer import PaycallOptions, compile_dialer, compile_ivr
 from providers.paycall.simple_dialer import PaycallSimpleOptions, compile_simple_dialer
@@ -127,8 +127,10 @@ def import_paycall(data: Any, *, name: str = "") -> PaycallImport:
 def export_paycall(imported: PaycallImport) -> Any:
     """The import written back in its original shape."""
     if imported.kind == "simple_dialer":
+        assert isinstance(imported.options, PaycallSimpleOptions), "an import of its kind has them"
         return compile_simple_dialer(imported.definition, imported.options, imported.contact)
     if imported.kind == "dialer":
+        assert isinstance(imported.options, PaycallOptions), "an import of its kind has them"
         return compile_dialer(imported.definition, imported.options, imported.contact)
     ivr = compile_ivr(imported.definition)
     return ivr["steps"] if imported.kind == "steps" else ivr
@@ -172,7 +174,7 @@ def _definition_from_ivr(ivr: dict, kind: Kind, findings: list[Finding], name: s
 
 
 def _import_step(step: dict, index: int, findings: list[Finding]) -> dict:
-    loc = {"step_index": index, "step": step.get("step_id")}
+    loc: StepLocation = {"step_index": index, "step": step.get("step_id")}
     step = _repair_keys(step, STEP_FIELDS, findings, "step", **loc)
     _drop_unknown(step, STEP_FIELDS, findings, "step", **loc)
     if isinstance(step.get("dtmf_ivr"), int | list):
@@ -187,7 +189,9 @@ def _import_step(step: dict, index: int, findings: list[Finding]) -> dict:
     return step
 
 
-def _import_route(route: dict, si: int, ri: int, findings: list[Finding], loc: dict) -> dict:
+def _import_route(
+    route: dict, si: int, ri: int, findings: list[Finding], loc: StepLocation
+) -> dict:
     route = _repair_keys(route, ("key", "actions"), findings, "route", route=ri, **loc)
     _drop_unknown(route, ("key", "actions"), findings, "route", route=ri, **loc)
     if isinstance(route.get("key"), int) and not isinstance(route.get("key"), bool):
@@ -197,7 +201,7 @@ def _import_route(route: dict, si: int, ri: int, findings: list[Finding], loc: d
         fixed = []
         for ai, action in enumerate(actions):
             if isinstance(action, dict):
-                where = {"route": ri, "action": ai, **loc}
+                where: Place = {"route": ri, "action": ai, **loc}
                 action = _repair_keys(action, ("action", "params"), findings, "action", **where)
                 params = action.get("params")
                 allowed = ACTION_PARAMS.get(str(action.get("action")), ())
@@ -212,7 +216,7 @@ def _import_route(route: dict, si: int, ri: int, findings: list[Finding], loc: d
 
 
 def _repair_keys(
-    obj: dict, known: tuple[str, ...], findings: list[Finding], where: str, **loc
+    obj: dict, known: tuple[str, ...], findings: list[Finding], where: str, **loc: Unpack[Place]
 ) -> dict:
     """``"dtmf ivr timeout"`` -> ``"dtmf_ivr_timeout"`` when that is a known field."""
     if not any(" " in k for k in obj):
@@ -235,7 +239,9 @@ def _repair_keys(
     return out
 
 
-def _drop_unknown(obj: dict, known: tuple[str, ...], findings, where: str, **loc) -> None:
+def _drop_unknown(
+    obj: dict, known: tuple[str, ...], findings: list[Finding], where: str, **loc: Unpack[Place]
+) -> None:
     for key in [k for k in obj if k not in known]:
         del obj[key]
         findings.append(

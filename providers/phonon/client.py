@@ -5,7 +5,12 @@ flow's security-id and the api-version come from the account, so compiled reques
 carry no secret until the moment they are sent.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, replace
+from typing import Any
+
+import requests
 
 from providers.base import (
     CallOutcome,
@@ -13,6 +18,7 @@ from providers.base import (
     OutboundRequest,
     ProviderClient,
     ProviderError,
+    Scope,
     SendResult,
     encode_json,
 )
@@ -27,7 +33,7 @@ class PhononCode:
     name: str
     plain_words: str
     retryable: bool = False
-    scope: str = "request"
+    scope: Scope = "request"
 
 
 PHONON_CODES: dict[int, PhononCode] = {
@@ -184,7 +190,7 @@ class PhononClient(ProviderClient):
     def with_secrets(self, request: OutboundRequest) -> dict:
         """The create request with the flow's security-id in place of its mask."""
         data = request.json()
-        security_id = security_id_for(self.account.credentials or {}, data.get("flow-id", ""))
+        security_id = security_id_for(self.credentials, data.get("flow-id", ""))
         if security_id:
             data["security-id"] = security_id
         return data
@@ -196,7 +202,7 @@ class PhononClient(ProviderClient):
         response = self.post(request)
         return self.result_from(response, request.json())
 
-    def result_from(self, response, request: dict) -> SendResult:
+    def result_from(self, response: requests.Response, request: dict) -> SendResult:
         try:
             answer = response.json()
             code = int(answer["api-response-code"])
@@ -238,7 +244,7 @@ class PhononClient(ProviderClient):
         return SendResult([], rejected, answer.get("request-id", ""), str(code), message)
 
     def test_connection(self) -> ConnectionReport:
-        bindings = (self.account.credentials or {}).get("security_ids") or {}
+        bindings = self.credentials.get("security_ids") or {}
         if not bindings:
             return ConnectionReport(False, "No flow-id with its security-id is stored yet.")
         lines, ok = [], True
@@ -262,11 +268,11 @@ class PhononClient(ProviderClient):
 class PhononEncryptedClient(PhononClient):
     """The same request, sent as the encrypted API's envelope to its own path."""
 
-    def post(self, request: OutboundRequest, **kwargs):
+    def post(self, request: OutboundRequest, **kwargs: Any) -> requests.Response:
         return super().post(replace(request, path=ENCRYPTED_PATH), **kwargs)
 
     def wire_body(self, request: OutboundRequest) -> bytes:
-        public_key = (self.account.credentials or {}).get("public_key_pem", "")
+        public_key = self.credentials.get("public_key_pem", "")
         try:
             envelope = encrypt_envelope(
                 self.with_secrets(request),

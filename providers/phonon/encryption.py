@@ -74,7 +74,7 @@ def _scheme(scheme_id: str) -> Scheme:
         ) from None
 
 
-def _rsa_padding(scheme: Scheme):
+def _rsa_padding(scheme: Scheme) -> rsa_padding.AsymmetricPadding:
     if scheme.rsa_padding == "oaep":
         return rsa_padding.OAEP(
             mgf=rsa_padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None

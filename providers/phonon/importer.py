@@ -33,7 +33,9 @@ def import_phonon_request(data: Any) -> PhononImport:
     if len(starts) != 1:
         raise PaycallImportError("The calls of a Phonon request must share one start time.")
     start_time = parse_start_time(starts.pop())
-    contacts, names = [], {}
+    assert start_time.tzinfo is not None, "parse_start_time reads the offset"
+    contacts: list[Contact] = []
+    names: dict[str, None] = {}
     for c in calls:
         values = {}
         for key in c.get("keys") or []:
