@@ -204,8 +204,9 @@ def campaign_problems(settings: CampaignSettings, *, now: dt.datetime | None = N
     for name, messages in account_problems(settings).items():
         errors.setdefault(name, []).extend(messages)
     if not errors.get("flow_version"):
+        # A field already refused is not refused twice in the builder's words.
         for name, messages in builder_problems(settings, now).items():
-            errors.setdefault(name, []).extend(messages)
+            errors.setdefault(name, messages)
     listed = list_problems(settings)
     if listed:
         errors["phone_list"] = listed

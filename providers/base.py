@@ -6,7 +6,6 @@ dispatcher's decision, informed by `ProviderError.retryable`.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -14,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -115,8 +115,10 @@ class Upload:
 
 def encode_json(data: Any) -> str:
     """The one JSON form we send: readable as it is, so a preview can show the very
-    text that goes out (indented, UTF-8 kept, keys in the builder's order)."""
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    text that goes out (indented by 2, UTF-8 kept, keys in the builder's order; the
+    same text as json.dumps(indent=2, ensure_ascii=False), which falls back to pure
+    Python when it indents and takes several times as long on a 300-step IVR)."""
+    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ class OutboundRequest:
         return cls(data["path"], data["body"], data.get("content_type", JSON))
 
     def json(self) -> Any:
-        return json.loads(self.body)
+        return orjson.loads(self.body)
 
 
 class Throttle:

@@ -189,6 +189,10 @@ def _request(options: PhononOptions, calls: list[dict]) -> dict:
     }
 
 
+def is_flow_id(text: str) -> bool:
+    return bool(_FLOW_ID.match(text or ""))
+
+
 def check_options(options: PhononOptions) -> list[Finding]:
     findings = []
     if options.api_version not in API_VERSIONS:
@@ -211,7 +215,7 @@ def check_options(options: PhononOptions) -> list[Finding]:
                 field="security_id",
             )
         )
-    if not _FLOW_ID.match(options.flow_id or ""):
+    if not is_flow_id(options.flow_id):
         findings.append(
             Finding(
                 ERROR,

@@ -22,7 +22,7 @@ from providers.base import (
     SendResult,
     encode_json,
 )
-from providers.phonon.builder import ENCRYPTED_PATH, MAX_CALLS_PER_REQUEST, PLAIN_PATH
+from providers.phonon.builder import ENCRYPTED_PATH, MAX_CALLS_PER_REQUEST, PLAIN_PATH, is_flow_id
 from providers.phonon.encryption import EnvelopeError, encrypt_envelope
 
 
@@ -177,7 +177,7 @@ def security_id_for(credentials: dict, flow_id: str) -> str | None:
 
 
 def flow_id_problems(credentials: dict, flow_id: str) -> list[str]:
-    if not flow_id:
+    if not is_flow_id(flow_id):
         return ["Phonon needs the 8-letter flow-id from the flow's Edit Flow page."]
     if not security_id_for(credentials, flow_id):
         return [f"The account has no security-id for flow {flow_id}; add it to the account."]

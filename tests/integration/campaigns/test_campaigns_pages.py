@@ -99,7 +99,7 @@ def test_the_form_reports_problems_beside_the_fields(
     assert response.status_code == 422
     html = response.content.decode()
     assert 'id="campaign-form"' in html and "<html" not in html
-    assert "flow id is 8 letters and digits" in html
+    assert "8-letter flow-id" in html
     assert "must be a phone number" in html
     assert "Give both the start and the end of the calling window" in html
     assert not Campaign.objects.exists()
