@@ -177,10 +177,12 @@ def check_number(value, field: str, *, strict_e164: bool = False) -> str:
     the Simple Dialer's legs are "using E.164 standard" (strict_e164)."""
     if value in (None, ""):
         raise PaycallError("NUMBER_MISSING", f"{field} is required and cannot be empty.")
-    if not (valid_e164 if strict_e164 else valid_number)(str(value)):
+    if strict_e164 and not valid_e164(str(value)):
         raise PaycallError(
             "INVALID_NUMBER", f"{field} is not an E.164 phone number ([+]<country code><number>)."
         )
+    if not valid_number(str(value)):
+        raise PaycallError("INVALID_NUMBER", f"{field} is not a phone number.")
     return str(value).strip()
 
 
