@@ -26,6 +26,7 @@ run: setup
 test: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	chromium="$$($(PY) scripts/ensure_browser.py)" && \
 	  CHROMIUM_PATH="$$chromium" $(PY) -m pytest -p no:cacheprovider -n 2 $(PYTEST_ARGS)
 

@@ -354,7 +354,7 @@ def dispatch_round(
     due = next_send_time(
         now, start_at=campaign.start_at, window=window_of(campaign), time_zone=campaign.time_zone
     )
-    if not may_send_now(now, due):
+    if due is None or not may_send_now(now, due):
         return RoundReport(idle=True, wake_at=due)
     claims: list[Claimed] = []
     for _ in range(parallel):

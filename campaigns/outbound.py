@@ -87,7 +87,9 @@ def build_batch_request(
     definition = campaign.flow_version.definition
     settings = send_settings(campaign, now=now, due=due)
     try:
-        request = build(definition, [contact_of(call) for call in calls], settings)
+        request: OutboundRequest | None = build(
+            definition, [contact_of(call) for call in calls], settings
+        )
         return BatchRequest(request, calls, [])
     except CompileError as error:
         if len(calls) == 1:
@@ -111,7 +113,7 @@ def dialer_stage_request(
     definition = campaign.flow_version.definition
     settings = send_settings(campaign, now=now, due=due)
     if campaign.mode == DispatchMode.PAYCALL_SIMPLE:
-        options = PaycallSimpleOptions(
+        simple = PaycallSimpleOptions(
             unique_id=campaign.paycall_unique_id,
             from_campaign=True,
             dial_at=dial_at(now, due),
@@ -119,7 +121,7 @@ def dialer_stage_request(
             ring_timeout=campaign.ring_timeout,
             retry_wait_time=campaign.retry_wait_time,
         )
-        return simple_dialer_request(definition, options)
+        return simple_dialer_request(definition, simple)
     options = dialer_options(
         settings, unique_id=campaign.paycall_unique_id, numbers_from_queue=True
     )

@@ -66,7 +66,7 @@ def in_window(moment: dt.datetime, window: CallingWindow, time_zone: str) -> boo
     if window.always:
         return True
     local = moment.astimezone(zone(time_zone))
-    if window.start is None:
+    if window.start is None or window.end is None:
         return not window.days or local.isoweekday() in window.days
     clock = local.time()
     if window.start < window.end:
