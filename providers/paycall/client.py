@@ -74,6 +74,10 @@ PAYCALL_ERRORS: dict[str, PaycallErrorKind] = {
         ),
         PaycallErrorKind("INVALID_IVR", "The ivr object is missing or has no steps."),
         PaycallErrorKind(
+            "INVALID_KEY_RANGE",
+            "A key range of the IVR runs backwards or includes a key that has its own route.",
+        ),
+        PaycallErrorKind(
             "RECORDING_NOT_FOUND", "A recording the call plays was not uploaded to Paycall."
         ),
         PaycallErrorKind(

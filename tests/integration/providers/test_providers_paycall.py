@@ -183,6 +183,11 @@ SEND_ERRORS = {
     "SCHEDULE_IN_PAST": with_changes(schedule_type="timestamp", schedule=int(time.time()) - 60),
     "INVALID_MAX_RETRIES": with_changes(max_retries=10001),
     "INVALID_IVR": deep(lambda p: p["ivr"].update(steps=[])),
+    "INVALID_KEY_RANGE": deep(
+        lambda p: p["ivr"]["steps"][0]["actions"].append(
+            {"key": {"min": "9", "max": "5"}, "actions": [{"action": "hangup"}]}
+        )
+    ),
     "INVALID_REQUEST": with_changes(numbers_from_queue=True),
     "RECORDING_NOT_FOUND": deep(
         lambda p: p["ivr"]["steps"][0].update(prompt="missing.wav", prompt_is_file="true")

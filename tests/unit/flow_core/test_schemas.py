@@ -78,10 +78,13 @@ def test_dialer_schema_rejects(dialer_test, path, value):
     assert schemas.validate(schemas.PAYCALL_DIALER_REQUEST, mutate(dialer_test, path, value))
 
 
-def test_queue_mode_forbids_a_number(dialer_test):
-    dialer_test["numbers_from_queue"] = "true"
-    assert schemas.validate(schemas.PAYCALL_DIALER_REQUEST, dialer_test)
+def test_queue_mode_needs_no_number_and_ignores_one(dialer_test):
+    # The document: number is "applicable only if numbers_from_queue is "false"".
     del dialer_test["number"]
+    assert schemas.validate(schemas.PAYCALL_DIALER_REQUEST, dialer_test)
+    dialer_test["numbers_from_queue"] = "true"
+    assert schemas.validate(schemas.PAYCALL_DIALER_REQUEST, dialer_test) == []
+    dialer_test["number"] = "972501234567"
     assert schemas.validate(schemas.PAYCALL_DIALER_REQUEST, dialer_test) == []
 
 
