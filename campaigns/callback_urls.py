@@ -24,5 +24,5 @@ def steps_report_url(campaign) -> str:
 
 
 def status_callback_url(campaign) -> str:
-    """Where Phonon and iovox POST the status callback of each call."""
+    """Where a provider that reports by status callback POSTs each call's."""
     return _absolute(campaign, "status")

@@ -1,4 +1,4 @@
-"""Turning provider reports into CDR rows: status callbacks (Phonon, iovox), Paycall's
+"""Turning provider reports into CDR rows: signed status callbacks, Paycall's
 steps reports (return_address) and Paycall's CDR CSV (cdr_by_campaign).
 
 Every path is idempotent: a CDR belongs to one call (one-to-one), so the same report
@@ -140,7 +140,7 @@ def find_call_for_event(campaign: Campaign, event: CallbackEvent) -> Call | None
 
 @transaction.atomic
 def ingest_status_callback(campaign: Campaign, event: CallbackEvent) -> tuple[Cdr | None, bool]:
-    """(the CDR, created?) for a Phonon/iovox status callback."""
+    """(the CDR, created?) for a status callback."""
     call = find_call_for_event(campaign, event)
     if call is not None and Cdr.objects.filter(call=call).exists():
         return Cdr.objects.get(call=call), False

@@ -1,5 +1,5 @@
-"""Provider-facing endpoints: Paycall's steps report (return_address) and the status
-callbacks of Phonon and iovox. No login: the campaign's secret token in the URL,
+"""Provider-facing endpoints: Paycall's steps report (return_address) and the signed
+status callback of every other provider's calls. No login: the campaign's secret token in the URL,
 compared in constant time, is the authentication (plus the signature of status
 callbacks, checked by providers.callbacks).
 """
