@@ -11,10 +11,9 @@ from django import forms
 
 from campaigns.models import ProviderAccount
 from campaigns.models.accounts import credential_fields
+from providers.phonon.builder import is_flow_id, is_security_id
 from providers.phonon.encryption import EnvelopeError, load_public_key
 
-FLOW_ID_RE = re.compile(r"^[A-Za-z0-9]{8}$")
-SECURITY_ID_RE = re.compile(r"^[A-Za-z0-9]{64}$")
 KEEP = "Leave blank to keep the stored value."
 
 
@@ -31,11 +30,11 @@ def parse_security_ids(text: str) -> dict[str, str]:
                 f"Line {number}: write the flow-id, a space, then its security-id."
             )
         flow_id, security_id = parts
-        if not FLOW_ID_RE.match(flow_id):
+        if not is_flow_id(flow_id):
             raise forms.ValidationError(
                 f"Line {number}: the flow-id {flow_id!r} must be 8 letters or digits."
             )
-        if not SECURITY_ID_RE.match(security_id):
+        if not is_security_id(security_id):
             raise forms.ValidationError(
                 f"Line {number}: the security-id must be 64 letters or digits."
             )

@@ -7,8 +7,8 @@ from rest_framework.response import Response
 
 from campaigns.models import ProviderAccount
 from campaigns.models.accounts import OPTIONAL_CREDENTIAL_FIELDS, credential_fields
-from campaigns.views.account_forms import FLOW_ID_RE, SECURITY_ID_RE
 from campaigns.views.accounts import run_connection_test
+from providers.phonon.builder import is_flow_id, is_security_id
 from providers.phonon.encryption import EnvelopeError, load_public_key
 
 
@@ -22,7 +22,7 @@ class CredentialsSerializer(serializers.Serializer):
 
     def validate_security_ids(self, value):
         for flow_id, security_id in value.items():
-            if not FLOW_ID_RE.match(flow_id) or not SECURITY_ID_RE.match(security_id):
+            if not is_flow_id(flow_id) or not is_security_id(security_id):
                 raise serializers.ValidationError(
                     "Each flow-id must be 8 letters or digits and its security-id 64."
                 )

@@ -193,6 +193,10 @@ def is_flow_id(text: str) -> bool:
     return bool(_FLOW_ID.match(text or ""))
 
 
+def is_security_id(text: str) -> bool:
+    return bool(_SECURITY_ID.match(text or ""))
+
+
 def check_options(options: PhononOptions) -> list[Finding]:
     findings = []
     if options.api_version not in API_VERSIONS:
@@ -205,7 +209,7 @@ def check_options(options: PhononOptions) -> list[Finding]:
                 field="api_version",
             )
         )
-    if options.security_id and not _SECURITY_ID.match(options.security_id):
+    if options.security_id and not is_security_id(options.security_id):
         findings.append(
             Finding(
                 ERROR,
