@@ -1,0 +1,1 @@
+"""iovox initiateCall: the XML builder, the client and its error strings."""
