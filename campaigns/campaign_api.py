@@ -4,6 +4,7 @@ and the chart figures. In the OpenAPI document through drf-spectacular."""
 
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -324,6 +325,12 @@ class CampaignViewSet(
     @extend_schema(parameters=CDR_FILTERS, responses={(200, "text/csv"): bytes})
     @action(detail=True, methods=["get"], url_path="cdrs-csv")
     def cdrs_csv(self, request, pk=None):
+        # Reading call records one page at a time is viewing; taking them all away is
+        # exporting, a permission of its own (README, "Roles").
+        if not request.user.has_perm("campaigns.export_cdrs"):
+            self.permission_denied(
+                request, message=gettext("Exporting call records needs the export permission.")
+            )
         campaign = self.get_object()
         filters, errors = parse_filters(request.query_params)
         if errors:

@@ -43,10 +43,13 @@ READ_ALL = Grant(PRODUCT_APPS, actions=("view",))
 ROLE_GRANTS: dict[str, tuple[Grant, ...]] = {
     VIEWER: (READ_ALL,),
     DESIGNER: (READ_ALL, Grant(("flows",))),
+    # Every permission of phone lists and campaigns: the custom ones too, running
+    # campaigns (run_campaign) and exporting their call records (export_cdrs).
     CAMPAIGN_MANAGER: (READ_ALL, Grant(("phonelists", "campaigns"))),
     ADMIN: (
         Grant(
-            (*PRODUCT_APPS, "auth", "authtoken", "django_tasks_database"),
+            # axes: its access attempts, whose deletion unlocks a locked sign-in.
+            (*PRODUCT_APPS, "auth", "authtoken", "django_tasks_database", "axes"),
             credentials=True,
         ),
     ),

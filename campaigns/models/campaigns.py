@@ -112,7 +112,10 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        permissions = [("run_campaign", "Can start, pause, resume and cancel campaigns")]
+        permissions = [
+            ("run_campaign", "Can start, pause, resume and cancel campaigns"),
+            ("export_cdrs", "Can export a campaign's call records"),
+        ]
 
     def __str__(self) -> str:
         return self.name

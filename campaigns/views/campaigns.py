@@ -36,6 +36,7 @@ from providers.hangup_causes import HANGUP_CAUSES
 VIEW = "campaigns.view_campaign"
 ADD = "campaigns.add_campaign"
 RUN = "campaigns.run_campaign"
+EXPORT = "campaigns.export_cdrs"
 LIST_PAGE_SIZE = 50
 ACTIONS = {
     "start": (start_campaign, "Campaign started."),
@@ -178,7 +179,7 @@ def cdr_table(request, pk: int):
     return render(request, "campaigns/campaigns/detail.html#cdr-table", context, status=status)
 
 
-@permission_required(VIEW, raise_exception=True)
+@permission_required((VIEW, EXPORT), raise_exception=True)
 @require_safe
 def cdr_export(request, pk: int):
     campaign = _campaign(pk)

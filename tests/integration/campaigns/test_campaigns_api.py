@@ -72,7 +72,7 @@ def test_lifecycle_and_audit_log(manager, draft_campaign, django_capture_on_comm
     assert Campaign.objects.get().state == CampaignState.CANCELLED
 
 
-def test_cdrs_with_filters_cursor_csv_and_charts(viewer, draft_campaign):
+def test_cdrs_with_filters_cursor_csv_and_charts(viewer, manager, draft_campaign):
     add_cdrs(
         draft_campaign,
         [cdr("+972500000000"), cdr("+972500000001", keys=("2",)), cdr("+97250002", "USER_BUSY")],
@@ -89,7 +89,8 @@ def test_cdrs_with_filters_cursor_csv_and_charts(viewer, draft_campaign):
     assert answered["results"][0]["cause_description"]
     bad = client.get(f"/api/campaigns/{draft_campaign.pk}/cdrs/", {"outcome": "nope"})
     assert bad.status_code == 400 and "outcome" in bad.json()
-    csv = client.get(f"/api/campaigns/{draft_campaign.pk}/cdrs-csv/")
+    # Exporting needs the export permission, which viewers lack (test_production_defaults).
+    csv = api(manager).get(f"/api/campaigns/{draft_campaign.pk}/cdrs-csv/")
     assert b"".join(csv.streaming_content).count(b"\n") == 4
     charts = client.get(f"/api/campaigns/{draft_campaign.pk}/charts/").json()
     assert charts["outcomes"]["answered"] == 2 and charts["outcomes"]["busy"] == 1

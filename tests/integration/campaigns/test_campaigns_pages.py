@@ -164,8 +164,8 @@ def test_cdr_table_filters_and_pages(reported_campaign, viewer_client):
     assert bad.status_code == 422 and "Choose one of" in bad.content.decode()
 
 
-def test_csv_export_is_safe_against_formula_injection(reported_campaign, viewer_client):
-    response = viewer_client.get(url("campaign-cdrs-csv", reported_campaign))
+def test_csv_export_is_safe_against_formula_injection(reported_campaign, manager_client):
+    response = manager_client.get(url("campaign-cdrs-csv", reported_campaign))
     body = b"".join(response.streaming_content).decode()
     lines = body.splitlines()
     assert lines[0].startswith("phone_number,cli,start_time")
