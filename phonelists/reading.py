@@ -1,6 +1,7 @@
 """Reading an uploaded list file as the Paycall document accepts it: comma-delimited
-text (`.csv`, `.txt`), lines ending CRLF or LF, optionally compressed as `.zip` (the
-first file inside is parsed, the rest ignored) or `.gz` (tarballs are not supported).
+text (`.csv`, `.txt`), lines ending CRLF or LF, optionally compressed as `.zip` (one
+file inside: a zip of several is refused, where Paycall would silently take the first) or
+`.gz` (tarballs are not supported).
 
 Everything streams: the file is decompressed in small pieces, the limits are checked
 as bytes arrive (a zip or gz bomb stops within a few hundred kilobytes of memory), and
@@ -14,8 +15,10 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 import charset_normalizer
+from django.utils.translation import gettext
 
 from .limits import current_limits, limit
 
@@ -158,9 +161,11 @@ class _ZipStream(_Limited):
             archive = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError) as error:
             raise FileRefused(f"The .zip file is damaged ({error}).") from error
-        members = [info for info in archive.infolist() if not info.is_dir()]
+        members = [info for info in archive.infolist() if not _zip_metadata(info)]
         if not members:
             raise FileRefused("The .zip archive holds no file.")
+        if len(members) > 1:
+            raise _several_files(members)
         first = members[0]
         if first.flag_bits & 0x1:
             raise FileRefused("The file inside the .zip is encrypted.")
@@ -180,6 +185,28 @@ class _ZipStream(_Limited):
             return self.member.read(min(size, _CHUNK))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
             raise FileRefused(f"The .zip file is damaged ({error}).") from error
+
+
+def _zip_metadata(info: zipfile.ZipInfo) -> bool:
+    """Folders, and what macOS adds beside each file it zips (__MACOSX/, ._name)."""
+    path = PurePosixPath(info.filename)
+    return info.is_dir() or path.parts[0] == "__MACOSX" or path.name.startswith("._")
+
+
+def _several_files(members: list[zipfile.ZipInfo]) -> FileRefused:
+    # Reading only the first would drop the others' numbers without a word; reading
+    # them all as one list would mix their header rows and line numbers.
+    shown = 5
+    names = ", ".join(member.filename for member in members[:shown])
+    if len(members) > shown:
+        names += gettext(" and %(count)d more") % {"count": len(members) - shown}
+    return FileRefused(
+        gettext(
+            "The .zip holds %(count)d files (%(names)s); a phone list must be one file. "
+            "Upload each as a list of its own, or a .zip with just one file in it."
+        )
+        % {"count": len(members), "names": names}
+    )
 
 
 def open_decompressed(

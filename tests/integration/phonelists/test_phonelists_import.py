@@ -5,7 +5,6 @@ import csv
 import gzip
 import io
 import tarfile
-import zipfile
 from datetime import timedelta
 
 import phonenumbers
@@ -111,16 +110,6 @@ def test_russian_in_windows_1251():
     phone_list = imported(content)
     assert phone_list.encoding == "cp1251"
     assert phone_list.contacts.order_by("line_number").first().variables == {"имя": "Ольга"}
-
-
-def test_a_zip_with_two_files_imports_the_first():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("first.csv", "+97231000000\n+14155552671\n")
-        archive.writestr("second.csv", "972723000000\n")
-    phone_list = imported(buffer.getvalue(), "numbers.zip")
-    assert phone_list.file_format == "zip"
-    assert numbers(phone_list) == ["+97231000000", "+14155552671"]
 
 
 def test_a_gz_list():

@@ -71,14 +71,6 @@ def test_a_tarball_renamed_to_gz_is_refused():
         read_all(buffer.getvalue(), "gz")
 
 
-def test_a_zip_gives_its_first_file_only():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("first.csv", "+97231000000\n")
-        archive.writestr("second.csv", "+14155552671\n")
-    assert read_all(buffer.getvalue(), "zip") == b"+97231000000\n"
-
-
 def test_an_empty_zip_is_refused():
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w"):
