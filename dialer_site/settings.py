@@ -4,6 +4,7 @@ Every value that differs between a laptop and production comes from an environme
 variable; README.md ("Configuration") lists them all.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "template_partials",
     "rest_framework",
     "rest_framework.authtoken",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dialer_site.urls"
@@ -127,6 +131,22 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sign-in protection (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is locked for LOGIN_LOCKOUT_MINUTES, counted
+# again from each further try. Other users at that address, and that user elsewhere,
+# still sign in. An admin unlocks early (README, "Sign-in protection").
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked pair is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "dialer_site.authentication.sign_in_locked"
+AXES_CLIENT_IP_CALLABLE = "dialer_site.throttling.client_address"
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("he", "עברית"), ("ru", "Русский")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -179,11 +199,28 @@ _TUNING = {
 }
 globals().update({name: env.get_value(name, cast) for name, cast in _TUNING.items() if name in env})
 
+# API request rates, each "<count>/<second|minute|hour|day>" (dialer_site.throttling):
+# callers not signed in, per address; signed-in callers, per user; failed tokens, per
+# address; provider connection tests (each calls the provider), per user, pages too.
+API_ANON_RATE = env.str("API_ANON_RATE", default="30/minute")
+API_USER_RATE = env.str("API_USER_RATE", default="600/minute")
+API_TOKEN_FAILURE_RATE = env.str("API_TOKEN_FAILURE_RATE", default="10/minute")
+TEST_CONNECTION_RATE = env.str("TEST_CONNECTION_RATE", default="6/minute")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header makes a missing or bad token a 401
+        # (session authentication has none, and DRF would answer 403).
+        "dialer_site.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "dialer_site.throttling.AnonRateThrottle",
+        "dialer_site.throttling.UserRateThrottle",
+    ],
+    # How many reverse proxies in front add to X-Forwarded-For: throttles and sign-in
+    # lock-outs count callers by the address the first of them saw; 0 uses REMOTE_ADDR.
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
     "DEFAULT_PERMISSION_CLASSES": ["dialer_site.permissions.ModelPermissions"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

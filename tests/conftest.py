@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
 from dialer_site.roles import ADMIN, CAMPAIGN_MANAGER, DESIGNER, VIEWER, assign_role
@@ -15,6 +16,12 @@ def fast_password_hashing():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def clear_throttle_counts():
+    """Request throttles count in the cache: each test starts with nothing counted."""
+    cache.clear()
 
 
 def make_user(username: str, role: str | None):

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from campaigns.models import ProviderAccount
 from campaigns.views.account_forms import ProviderAccountForm
 from dialer_site.htmx import redirect_after_post
+from dialer_site.throttling import ConnectionTestThrottle, throttle
 from providers import ProviderError, get_client
 
 VIEW = "campaigns.view_provideraccount"
@@ -84,6 +85,7 @@ def run_connection_test(account: ProviderAccount) -> tuple[bool, str]:
 
 @permission_required(CHANGE, raise_exception=True)
 @require_POST
+@throttle(ConnectionTestThrottle)
 def account_test(request, pk: int):
     account = get_object_or_404(ProviderAccount, pk=pk)
     run_connection_test(account)

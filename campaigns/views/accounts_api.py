@@ -4,10 +4,12 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from campaigns.models import ProviderAccount
 from campaigns.models.accounts import OPTIONAL_CREDENTIAL_FIELDS, credential_fields
 from campaigns.views.accounts import run_connection_test
+from dialer_site.throttling import ConnectionTestThrottle
 from providers.phonon.builder import is_flow_id, is_security_id
 from providers.phonon.encryption import EnvelopeError, load_public_key
 
@@ -90,7 +92,12 @@ class ProviderAccountViewSet(viewsets.ModelViewSet):
             "ConnectionTest", {"ok": serializers.BooleanField(), "message": serializers.CharField()}
         ),
     )
-    @action(detail=True, methods=["post"], url_path="test-connection")
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="test-connection",
+        throttle_classes=[*api_settings.DEFAULT_THROTTLE_CLASSES, ConnectionTestThrottle],
+    )
     def test_connection(self, request, pk=None):
         """Make one harmless request to the provider and say what it answered."""
         ok, message = run_connection_test(self.get_object())
