@@ -17,6 +17,7 @@ from flows.canonical import (
     is_true,
     step_routes,
 )
+from flows.editing import STEP_ID_RE
 from flows.findings import ERROR, INFO, WARNING, Finding, Location, StepLocation, sort_findings
 from flows.lint.actions import check_route_actions
 from flows.lint.context import LintContext, step_loc, step_name
@@ -39,6 +40,7 @@ CODES = {
     "step-id-empty": ERROR,
     "step-id-duplicate": ERROR,
     "step-id-too-long": ERROR,
+    "step-id-invalid": ERROR,
     "prompt-missing": WARNING,
     "text-invalid": ERROR,
     "text-too-long": ERROR,
@@ -74,7 +76,7 @@ CODES = {
     "phone-not-international": WARNING,
     "phone-short": WARNING,
     "phone-invalid": ERROR,
-    "dtmf-invalid-chars": WARNING,
+    "dtmf-invalid-chars": ERROR,
     "goto-ignored-linear": WARNING,
     "goto-target-missing": ERROR,
     "goto-missing-step": ERROR,
@@ -207,6 +209,16 @@ def _check_step(ctx: LintContext, step: dict, index: int, seen: dict[str, int]) 
                 "step-id-too-long",
                 f"{name}: the name is {len(sid)} characters long; keep it under "
                 f"{MAX_STEP_ID_LENGTH}.",
+                **loc,
+                field="step_id",
+            )
+        # The editor's rule: a name goes into URLs, provider requests and reports.
+        if not STEP_ID_RE.match(sid):
+            ctx.add(
+                ERROR,
+                "step-id-invalid",
+                f"{name}: use only letters, digits, dashes and underscores in a step's "
+                "name, without spaces.",
                 **loc,
                 field="step_id",
             )

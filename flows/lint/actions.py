@@ -116,10 +116,10 @@ def _call(ctx: LintContext, params: dict, spot: Spot) -> None:
     keys = params.get("dtmf_keys")
     if isinstance(keys, str) and invalid_paycall_chars(keys):
         ctx.add(
-            WARNING,
+            ERROR,
             "dtmf-invalid-chars",
             f'{spot.where}: the keys to press on answer ("{keys}") contain '
-            f"{' '.join(invalid_paycall_chars(keys))}, which Paycall ignores. Use only "
+            f"{' '.join(invalid_paycall_chars(keys))}, which are not keys. Use only "
             "0-9, * and #, with W for a 1-second pause and w for half a second.",
             **spot.loc("params.dtmf_keys"),
         )

@@ -34,6 +34,10 @@ CASES = {
         flow(step("x" * 101, keys=["1"], routes=[("1", [HANGUP])])),
         [("step-id-too-long", 0, None, None, "step_id")],
     ),
+    "step-id-invalid": (
+        flow(step("main menu", keys=["1"], routes=[("1", [HANGUP])])),
+        [("step-id-invalid", 0, None, None, "step_id")],
+    ),
     "goto-missing-step": (
         flow(step("bar", keys=["1", "2"], routes=[("1", [HANGUP]), ("2", [goto("baz")])])),
         [("goto-missing-step", 0, 1, 0, "params.step_id")],
