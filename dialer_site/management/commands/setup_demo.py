@@ -1,7 +1,7 @@
 import os
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from dialer_site.demo import DEMO_USERS, create_demo_users, demo_password, load_demo_data
@@ -14,6 +14,14 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        # The demo's provider accounts call the sandbox under /sandbox/.
+        if not settings.SANDBOX_ENABLED:
+            raise CommandError(
+                _(
+                    "The demo needs the provider sandbox, which is off (it is off by default "
+                    "when DEBUG=0). Set SANDBOX_ENABLED=1 to load the demo."
+                )
+            )
         password = demo_password(os.environ.get("DIALER_ADMIN_PASSWORD"))
         create_demo_users(password)
         for summary in load_demo_data():
