@@ -1,4 +1,5 @@
-"""Health of the parts the app needs: the database and the task queue."""
+"""Health of the parts the app needs: the database, the task queue, and the background
+work (none of it running past its lease: dialer_site.recovery)."""
 
 from datetime import timedelta
 
@@ -43,7 +44,28 @@ def task_queue_health(now=None) -> dict:
     }
 
 
+def work_health(now=None) -> dict:
+    """Work that outlived its lease, by kind: its worker died and no recovery sweep
+    (run by any live worker) has taken it up yet."""
+    from .recovery import overdue
+
+    try:
+        counts = overdue(now)
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": not any(counts.values()), "overdue": counts}
+
+
 def system_health() -> dict:
     database = database_health()
-    queue = task_queue_health() if database["ok"] else {"ok": False, "error": "database down"}
-    return {"ok": database["ok"] and queue["ok"], "database": database, "task_queue": queue}
+    if not database["ok"]:
+        down = {"ok": False, "error": "database down"}
+        return {"ok": False, "database": database, "task_queue": down, "work": down}
+    queue = task_queue_health()
+    work = work_health()
+    return {
+        "ok": queue["ok"] and work["ok"],
+        "database": database,
+        "task_queue": queue,
+        "work": work,
+    }

@@ -203,6 +203,12 @@ _TUNING = {
     "PHONELIST_MAX_LINE_LENGTH": int,
     "PHONELIST_MAX_COLUMNS": int,
     "PHONELIST_PARALLEL_MIN_BYTES": int,
+    # Recovery of work whose worker died (dialer_site.recovery, phonelists.services).
+    "RECOVERY_INTERVAL_SECONDS": float,
+    "PHONELIST_IMPORT_LEASE_SECONDS": float,
+    "CAMPAIGN_CDR_LEASE_SECONDS": float,
+    "SANDBOX_SWEEP_LEASE_SECONDS": float,
+    "TASK_LEASE_SECONDS": float,
 }
 globals().update({name: env.get_value(name, cast) for name, cast in _TUNING.items() if name in env})
 
