@@ -41,10 +41,20 @@ CDR_FETCH_PER_ROUND = 200
 RESULT_WAIT_SECONDS = 6 * 3600
 
 
-def start_dispatch(campaign_id: int, *, run_after: dt.datetime | None = None) -> str:
-    """Begin a new chain (older chains stop) with DISPATCH_SLOTS parallel tasks."""
+def start_dispatch(
+    campaign_id: int, *, run_after: dt.datetime | None = None, replacing: str | None = None
+) -> str | None:
+    """Begin a new chain (older chains stop) with DISPATCH_SLOTS parallel tasks.
+
+    `replacing` (dialer_site.recovery, restarting a chain whose worker died) names the
+    lost chain: the new one begins only if that is still the campaign's, so recovery
+    sweeps on several workers start one chain, not one each. Returns None then."""
     chain = secrets.token_hex(8)
-    Campaign.objects.filter(pk=campaign_id).update(dispatch_chain=chain)
+    campaigns = Campaign.objects.filter(pk=campaign_id)
+    if replacing is not None:
+        campaigns = campaigns.filter(dispatch_chain=replacing)
+    if not campaigns.update(dispatch_chain=chain):
+        return None
     for slot in range(int(getattr(settings, "CAMPAIGN_DISPATCH_SLOTS", DISPATCH_SLOTS))):
         _enqueue(campaign_id, chain, slot, run_after)
     return chain

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
@@ -37,8 +38,15 @@ from .reading import (
 )
 
 SAMPLE_ROWS = 5
-# An import that has not finished a chunk for this long is taken to be dead.
-STALE_AFTER = timedelta(minutes=5)
+# An import that has not finished a chunk for this long is taken to be dead: far
+# longer than a chunk takes, so a live import is never started a second time.
+IMPORT_LEASE_SECONDS = 300
+
+
+def import_lease() -> timedelta:
+    return timedelta(
+        seconds=float(getattr(settings, "PHONELIST_IMPORT_LEASE_SECONDS", IMPORT_LEASE_SECONDS))
+    )
 
 
 class MappingInvalid(Exception):
@@ -191,6 +199,11 @@ class ListBusy(Exception):
     pass
 
 
+class Superseded(Exception):
+    """This run's claim was taken over: its heartbeat stopped long enough for the list
+    to be imported again, by a run that owns it now."""
+
+
 def delete_phone_list(*, phone_list: PhoneList) -> None:
     """Delete a list, its contacts and its files; not while it is being imported."""
     if phone_list.status == PhoneList.Status.IMPORTING:
@@ -207,12 +220,13 @@ def delete_phone_list(*, phone_list: PhoneList) -> None:
 
 def run_phone_list_import(phone_list_id: int) -> dict:
     """The background import. Safe to run twice: a finished list is left alone, and an
-    interrupted one starts again from a clean slate."""
+    interrupted one starts again from a clean slate (its contacts so far are deleted,
+    so none is saved twice)."""
     now = timezone.now()
     # Claim the list: queued, or importing with a stopped heartbeat (its worker died).
     # A second run while the first is alive finds nothing to claim and leaves it be.
     stale = Q(status=PhoneList.Status.IMPORTING) & (
-        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - STALE_AFTER)
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - import_lease())
     )
     claimed = PhoneList.objects.filter(
         Q(status=PhoneList.Status.QUEUED) | stale, pk=phone_list_id
@@ -225,15 +239,21 @@ def run_phone_list_import(phone_list_id: int) -> dict:
     phone_list.contacts.all().delete()
 
     def on_chunk(tally: Tally, bytes_read: int) -> None:
-        PhoneList.objects.filter(pk=phone_list_id).update(
+        # The claim's start time is its token: only the run that holds it beats.
+        beat = PhoneList.objects.filter(pk=phone_list_id, started_at=now).update(
             bytes_read=bytes_read, heartbeat_at=timezone.now(), **_counts(tally)
         )
+        if not beat:
+            raise Superseded
         if PhoneList.objects.filter(pk=phone_list_id, cancel_requested=True).exists():
             raise Cancelled
 
     finished = {"finished_at": timezone.now}
     try:
         tally = run_import(phone_list, on_chunk=on_chunk)
+    except Superseded:
+        # The run that took over owns the list, its contacts and its report.
+        return {}
     except Cancelled:
         phone_list.contacts.all().delete()
         _finish(phone_list_id, PhoneList.Status.CANCELLED, imported=0, **finished)

@@ -4,7 +4,9 @@ Accepting a call only writes it to the ledger. A sweep of the account, enqueued 
 most once a second per process and run a second later, simulates every call accepted
 meanwhile: one task per second instead of one per call (iovox sends one call per
 request). Each sweep claims its calls first, so sweeps running side by side never
-take the same call twice.
+take the same call twice. A claim token begins with the time it was taken, so a
+claim whose sweep died is its own expired lease: dialer_site.recovery releases it and
+sweeps the account again.
 """
 
 import threading
@@ -22,6 +24,8 @@ from .simulation import simulate_calls
 
 SWEEP_DELAY = timedelta(seconds=1)
 SWEEP_BATCH = 2000
+# Hex digits of a claim token that hold its time (enough until the year 2106).
+CLAIM_TIME_DIGITS = 8
 SIMULATED_FIELDS = [
     "state",
     "hangup_cause",
@@ -71,6 +75,16 @@ def save_simulated(calls: list[LedgerCall]) -> None:
         cursor.executemany(sql, rows)
 
 
+def new_claim(now: float) -> str:
+    """A claim token: the claim's time (whole seconds, hex) then random hex."""
+    length = LedgerCall._meta.get_field("claim").max_length
+    return f"{int(now):0{CLAIM_TIME_DIGITS}x}{uuid.uuid4().hex}"[:length]
+
+
+def claimed_at(token: str) -> float:
+    return float(int(token[:CLAIM_TIME_DIGITS], 16))
+
+
 def claim_batch(account_pk: int) -> str | None:
     ids = list(
         LedgerCall.objects.filter(
@@ -79,7 +93,7 @@ def claim_batch(account_pk: int) -> str | None:
     )
     if not ids:
         return None
-    token = uuid.uuid4().hex
+    token = new_claim(time.time())
     LedgerCall.objects.filter(pk__in=ids, claim="").update(claim=token)
     return token
 

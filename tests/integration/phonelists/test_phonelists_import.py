@@ -191,7 +191,7 @@ def test_an_interrupted_import_starts_again_cleanly():
     assert numbers(phone_list) == ["+97231000000"]
     # As if that worker died mid-way: the heartbeat stopped, some rows were written.
     PhoneList.objects.filter(pk=phone_list.pk).update(
-        heartbeat_at=timezone.now() - services.STALE_AFTER - timedelta(seconds=1)
+        heartbeat_at=timezone.now() - services.import_lease() - timedelta(seconds=1)
     )
     services.run_phone_list_import(phone_list.pk)
     phone_list.refresh_from_db()
