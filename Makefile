@@ -7,7 +7,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test setup uv lint format bench fault-test test-fast clean
+.PHONY: run test setup uv lint format bench fault-test crash-test test-fast clean
 
 uv:
 	@test -x "$(UV)" || command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -44,6 +44,11 @@ bench: setup
 # timeouts and dropped connections, the workers SIGKILLed three times.
 fault-test: setup
 	$(PY) -m tests.integration.campaigns.fault_harness --contacts 50000 --kills 3
+
+# Full-size crash test: the worker SIGKILLed in the middle of a 200,000-row import, a
+# dispatch and a CDR collection; a new worker's recovery sweep must finish each.
+crash-test: setup
+	$(PY) -m tests.integration.foundation.crash_harness --rows 200000
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
