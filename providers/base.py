@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import orjson
 import requests
-from requests.adapters import HTTPAdapter
+from django.utils.translation import gettext
+
+from providers.outbound import OutboundRefused, guard
 
 if TYPE_CHECKING:
     from campaigns.models import ProviderAccount
@@ -104,6 +106,37 @@ class ConnectionReport:
     message: str
 
 
+# Errors our side raises, in our own words: none quotes what the other end sent.
+OWN_WORDS = frozenset(
+    {"TIMEOUT", "CONNECTION_FAILED", "ADDRESS_NOT_ALLOWED", "UNSUPPORTED_OPERATION"}
+)
+
+
+def connection_failure_words(provider: str, error: ProviderError, known: Mapping[str, str]) -> str:
+    """Why a connection test failed: our own words and the HTTP status, nothing more.
+
+    `known` holds our words for each error name the provider documents. What the other
+    end sent (its body, its error text) is neither shown nor stored: the address tested
+    may not be the provider's at all (issue #16).
+    """
+    if error.name in OWN_WORDS:
+        return error.message
+    words = known.get(error.name)
+    if error.http_status is None:
+        return words or gettext(
+            "%(provider)s answered something that is not one of its documented answers."
+        ) % {"provider": provider}
+    if words is None:
+        return gettext(
+            "%(provider)s answered HTTP %(status)s, which is not one of its documented answers."
+        ) % {"provider": provider, "status": error.http_status}
+    return gettext("%(provider)s answered HTTP %(status)s: %(words)s") % {
+        "provider": provider,
+        "status": error.http_status,
+        "words": words,
+    }
+
+
 @dataclass
 class Upload:
     """One file to upload: its name at the provider, its bytes, its mime type."""
@@ -165,18 +198,25 @@ class Throttle:
 
 
 def make_session(pool_maxsize: int = POOL_MAXSIZE) -> requests.Session:
-    session = requests.Session()
-    adapter = HTTPAdapter(
-        pool_connections=POOL_CONNECTIONS, pool_maxsize=pool_maxsize, max_retries=0
+    session = guard(
+        requests.Session(),
+        pool_connections=POOL_CONNECTIONS,
+        pool_maxsize=pool_maxsize,
+        max_retries=0,
     )
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
     session.trust_env = False
     return session
 
 
 def transport_error(exc: requests.RequestException) -> ProviderError:
-    """Network failures in plain words; all are worth another try later."""
+    """Network failures in plain words; all but a refused address are worth another
+    try later (that address stays refused until the account's base URL changes)."""
+    if isinstance(exc, OutboundRefused):
+        return ProviderError(
+            "ADDRESS_NOT_ALLOWED",
+            "ADDRESS_NOT_ALLOWED",
+            gettext("Not connected: %(reason)s") % {"reason": exc.message},
+        )
     if isinstance(exc, requests.Timeout):
         return ProviderError(
             "TIMEOUT",
@@ -203,7 +243,8 @@ class ProviderClient:
         self.account = account
         self.base_url = account.effective_base_url
         self.timeout = (account.connect_timeout, account.read_timeout)
-        self.session = session or make_session()
+        # A session given (the demo's, with its in-process site) is guarded all the same.
+        self.session = guard(session) if session else make_session()
         self.throttle = Throttle(account.calls_per_second)
 
     @property

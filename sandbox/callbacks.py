@@ -12,11 +12,14 @@ import time
 
 import requests
 
+from providers import outbound
+
 from .models import LedgerCall, PaycallCampaign, Provider
 from .simulation import status_of
 
 SIGNATURE_HEADER = "X-Dialer-Signature"
 CALLBACK_TIMEOUT = (3.05, 10)
+CALLBACK_STATUS_LENGTH = LedgerCall._meta.get_field("callback_status").max_length
 
 
 def sign(body: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -61,6 +64,8 @@ def steps_report(call: LedgerCall) -> dict:
 def _post(session: requests.Session, url: str, body: bytes, headers: dict) -> str:
     try:
         response = session.post(url, data=body, headers=headers, timeout=CALLBACK_TIMEOUT)
+    except outbound.OutboundRefused as refused:
+        return f"refused: {refused.message}"[:CALLBACK_STATUS_LENGTH]
     except requests.RequestException as exc:
         return f"failed: {type(exc).__name__}"
     return f"delivered: HTTP {response.status_code}"
@@ -74,7 +79,9 @@ def deliver(calls: list[LedgerCall]) -> None:
             unique_id__in={call.campaign_unique_id for call in calls if call.campaign_unique_id}
         )
     }
-    with requests.Session() as session:
+    # The same rule as the product's provider accounts: a callback URL is typed by a
+    # person, so it may reach only public addresses or this site (providers.outbound).
+    with outbound.guard(requests.Session()) as session:
         session.trust_env = False
         for call in calls:
             if call.account.provider == Provider.PAYCALL:

@@ -24,6 +24,16 @@ def clear_throttle_counts():
     cache.clear()
 
 
+@pytest.fixture
+def live_server(live_server, settings):
+    """pytest-django's live server, as this site for the test: its sandbox is the one
+    origin besides public addresses that accounts and callbacks may call
+    (providers.outbound)."""
+    settings.SITE_URL = live_server.url
+    settings.SANDBOX_ENABLED = True
+    return live_server
+
+
 def make_user(username: str, role: str | None):
     user = get_user_model().objects.create_user(username=username, password=PASSWORD)
     if role:

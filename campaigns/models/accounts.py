@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 
 from dialer_site.fields import EncryptedJSONField
-from providers import provider_for
+from providers import outbound, provider_for
 from providers.phonon.builder import API_VERSION_CHOICES, API_VERSIONS
 from providers.phonon.encryption import DEFAULT_SCHEME, SCHEME_CHOICES
 
@@ -127,7 +127,14 @@ class ProviderAccount(models.Model):
         self.save(update_fields=["last_tested_at", "last_test_ok", "last_test_message"])
 
     def clean(self):
+        errors = {}
         if self.connect_timeout and self.read_timeout and self.connect_timeout > self.read_timeout:
-            raise ValidationError(
-                {"connect_timeout": "The connect timeout cannot be longer than the read timeout."}
+            errors["connect_timeout"] = (
+                "The connect timeout cannot be longer than the read timeout."
             )
+        # Checked again when connecting (providers.outbound): a name may resolve elsewhere later.
+        refused = outbound.refusal(self.base_url) if self.base_url else None
+        if refused:
+            errors["base_url"] = refused
+        if errors:
+            raise ValidationError(errors)

@@ -14,6 +14,7 @@ from campaigns.views.account_forms import ProviderAccountForm
 from dialer_site.htmx import redirect_after_post
 from dialer_site.throttling import ConnectionTestThrottle, throttle
 from providers import ProviderError, get_client
+from providers.base import connection_failure_words
 
 VIEW = "campaigns.view_provideraccount"
 ADD = "campaigns.add_provideraccount"
@@ -76,7 +77,7 @@ def run_connection_test(account: ProviderAccount) -> tuple[bool, str]:
             report = client.test_connection()
             ok, message = report.ok, report.message
         except ProviderError as error:
-            ok, message = False, error.message
+            ok, message = False, connection_failure_words(client.provider_name, error, {})
         finally:
             client.close()
     account.record_test(ok=ok, message=message)

@@ -10,6 +10,7 @@ from campaigns.models import ProviderAccount
 from campaigns.models.accounts import OPTIONAL_CREDENTIAL_FIELDS, credential_fields
 from campaigns.views.accounts import run_connection_test
 from dialer_site.throttling import ConnectionTestThrottle
+from providers import outbound
 from providers.phonon.builder import is_flow_id, is_security_id
 from providers.phonon.encryption import EnvelopeError, load_public_key
 
@@ -59,6 +60,13 @@ class ProviderAccountSerializer(serializers.ModelSerializer):
             "last_test_message",
         ]
         read_only_fields = ["last_tested_at", "last_test_ok", "last_test_message"]
+
+    def validate_base_url(self, value):
+        # The same rule as the form's (ProviderAccount.clean), which DRF does not call.
+        refused = outbound.refusal(value) if value else None
+        if refused:
+            raise serializers.ValidationError(refused)
+        return value
 
     def get_credentials_stored(self, account) -> dict[str, bool]:
         return account.credential_status()

@@ -22,6 +22,7 @@ from providers.base import (
     ProviderError,
     Scope,
     SendResult,
+    connection_failure_words,
 )
 from providers.iovox.builder import INITIATE_CALL_PATH
 
@@ -205,8 +206,14 @@ class IovoxClient(ProviderClient):
         try:
             response = self.post(probe)
         except ProviderError as failure:
-            return ConnectionReport(False, failure.message)
+            return ConnectionReport(False, connection_failure_words("iovox", failure, {}))
         error = iovox_error(response.status_code, error_string_of(response.content))
         if error.name == "REQUEST_EMPTY":
             return ConnectionReport(True, "Connected: iovox accepted the username and secure key.")
-        return ConnectionReport(False, f"iovox answered: {error.message}")
+        # Our words for each documented error: an error's own message may quote the answer.
+        known = {known.name: known.plain_words for known in IOVOX_ERRORS}
+        known |= {
+            refused.name: refused.message
+            for refused in (iovox_error(401, ""), iovox_error(403, ""))
+        }
+        return ConnectionReport(False, connection_failure_words("iovox", error, known))

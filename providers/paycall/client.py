@@ -28,6 +28,7 @@ from providers.base import (
     Scope,
     SendResult,
     Upload,
+    connection_failure_words,
 )
 from providers.paycall.cdrs import Cdr, CdrFormatError, parse_paycall_cdr_csv
 from providers.paycall.dialer import API_PREFIX
@@ -313,5 +314,7 @@ class PaycallClient(ProviderClient):
                 return ConnectionReport(
                     True, "Connected: Paycall accepted the user name and password."
                 )
-            return ConnectionReport(False, f"Paycall answered: {error.message} {error.detail}")
+            # Our words for each known error, never the answer's message (error.detail).
+            known = {name: kind.message for name, kind in PAYCALL_ERRORS.items()}
+            return ConnectionReport(False, connection_failure_words("Paycall", error, known))
         return ConnectionReport(True, "Connected: Paycall accepted the user name and password.")

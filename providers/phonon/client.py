@@ -20,6 +20,7 @@ from providers.base import (
     ProviderError,
     Scope,
     SendResult,
+    connection_failure_words,
     encode_json,
 )
 from providers.phonon.builder import ENCRYPTED_PATH, MAX_CALLS_PER_REQUEST, PLAIN_PATH, is_flow_id
@@ -261,7 +262,11 @@ class PhononClient(ProviderClient):
                     )
                 else:
                     ok = False
-                    lines.append(f"Flow {flow_id}: {error.message}")
+                    # Our words for the code, never the answer's message (UNKNOWN quotes it).
+                    known = {code.name: code.plain_words for code in PHONON_CODES.values()}
+                    known["ENCRYPTION_FAILED"] = error.message
+                    words = connection_failure_words("Phonon", error, known)
+                    lines.append(f"Flow {flow_id}: {words}")
         return ConnectionReport(ok, " ".join(lines))
 
 

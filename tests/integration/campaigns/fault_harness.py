@@ -45,6 +45,8 @@ class Harness:
             "FAULT_DISPATCH_SLOTS": str(args.slots),
         }
         self.port = free_port()
+        # The sandbox the accounts call is this site's own origin (providers.outbound).
+        self.env["SITE_URL"] = f"http://127.0.0.1:{self.port}"
         self.server = None
         self.workers: list[subprocess.Popen] = []
         self.generation = 0

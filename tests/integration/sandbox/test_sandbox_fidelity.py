@@ -35,8 +35,9 @@ def paycall_auth(user=PAYCALL_USER, password=PAYCALL_PASSWORD):
 
 
 @pytest.fixture
-def receiver():
-    """A tiny HTTP server standing in for our webhook endpoints."""
+def receiver(live_server, settings):
+    """A tiny HTTP server standing in for our webhook endpoints, so for this site: the
+    origin callbacks may reach besides public addresses (providers.outbound)."""
     received = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -52,7 +53,8 @@ def receiver():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", received
+    settings.SITE_URL = f"http://127.0.0.1:{server.server_port}"
+    yield settings.SITE_URL, received
     server.shutdown()
 
 
