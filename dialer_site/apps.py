@@ -17,6 +17,7 @@ def queue_recovery_on_worker_start(sender, connection, **kwargs) -> None:
     if connection.alias != DEFAULT_DB_ALIAS:
         return
     connection_created.disconnect(dispatch_uid=RECOVERY_HOOK)
+    # Local: the tasks module imports models, which cannot load before the apps do.
     from .tasks import queue_recovery
 
     queue_recovery(delay=timedelta(0))

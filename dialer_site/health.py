@@ -6,6 +6,8 @@ from datetime import timedelta
 from django.db import connection
 from django.utils import timezone
 
+from .recovery import overdue
+
 # A task that has waited this long for a worker means no worker is taking work.
 STALE_QUEUE_AFTER = timedelta(minutes=5)
 
@@ -47,8 +49,6 @@ def task_queue_health(now=None) -> dict:
 def work_health(now=None) -> dict:
     """Work that outlived its lease, by kind: its worker died and no recovery sweep
     (run by any live worker) has taken it up yet."""
-    from .recovery import overdue
-
     try:
         counts = overdue(now)
     except Exception as exc:

@@ -30,6 +30,16 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from campaigns.models import Campaign
+from campaigns.models.campaigns import CampaignState
+from campaigns.rounds import lease_margin, lease_seconds
+from campaigns.tasks import slice_seconds, start_dispatch
+from phonelists.models import PhoneList
+from phonelists.services import import_lease
+from phonelists.tasks import import_phone_list
+from sandbox.models import CallState, LedgerCall
+from sandbox.tasks import claimed_at, sweep_account
+
 logger = logging.getLogger(__name__)
 
 # Each may be overridden by the setting of the same name.
@@ -61,8 +71,6 @@ def interval() -> dt.timedelta:
 
 
 def _import_alive(row: DBTaskResult, now: dt.datetime) -> bool:
-    from phonelists.models import PhoneList
-    from phonelists.services import import_lease
 
     cutoff = now - import_lease()
     return (
@@ -79,9 +87,6 @@ def dispatch_lease(campaign_id: int) -> dt.timedelta:
     """A slice stops taking new rounds after its time; the last round may send one
     request and the slice may then fetch one CDR file: each bounded by the account's
     request lease."""
-    from campaigns.models import Campaign
-    from campaigns.rounds import lease_margin, lease_seconds
-    from campaigns.tasks import slice_seconds
 
     campaign = Campaign.objects.select_related("account").filter(pk=campaign_id).first()
     request = lease_seconds(campaign.account) if campaign else lease_margin()
@@ -114,8 +119,6 @@ def _other_alive(row: DBTaskResult, now: dt.datetime) -> bool:
 def _requeue_import(row: DBTaskResult) -> None:
     """An import that died before claiming its list (still queued) is queued again; one
     that died while importing is resumed by `resume_imports`."""
-    from phonelists.models import PhoneList
-    from phonelists.tasks import import_phone_list
 
     list_id = row.args_kwargs["args"][0]
     if PhoneList.objects.filter(pk=list_id, status=PhoneList.Status.QUEUED).exists():
@@ -183,8 +186,6 @@ def fail_dead_tasks(now: dt.datetime) -> Counter:
 
 
 def stalled_imports(now: dt.datetime):
-    from phonelists.models import PhoneList
-    from phonelists.services import import_lease
 
     return PhoneList.objects.filter(status=PhoneList.Status.IMPORTING).filter(
         Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - import_lease())
@@ -194,8 +195,6 @@ def stalled_imports(now: dt.datetime):
 def resume_imports(now: dt.datetime) -> int:
     """An import whose heartbeat stopped is queued again; the run claims it and starts
     over from a clean slate (phonelists.services.run_phone_list_import)."""
-    from phonelists.models import PhoneList
-    from phonelists.tasks import import_phone_list
 
     resumed = 0
     for list_id, heartbeat_at in stalled_imports(now).values_list("pk", "heartbeat_at"):
@@ -214,8 +213,6 @@ def resume_imports(now: dt.datetime) -> int:
 def lost_chains(now: dt.datetime) -> list[tuple[int, str]]:
     """(campaign, chain) of running campaigns none of whose chain's tasks is waiting or
     running: a worker died after taking a slice and before queuing the next one."""
-    from campaigns.models import Campaign
-    from campaigns.models.campaigns import CampaignState
 
     running = dict(
         Campaign.objects.filter(state=CampaignState.RUNNING)
@@ -236,7 +233,6 @@ def lost_chains(now: dt.datetime) -> list[tuple[int, str]]:
 
 
 def resume_dispatch(now: dt.datetime) -> int:
-    from campaigns.tasks import start_dispatch
 
     return sum(
         start_dispatch(campaign_id, replacing=chain) is not None
@@ -252,7 +248,6 @@ def sweep_lease() -> dt.timedelta:
 
 
 def _claims() -> list[tuple[int, str]]:
-    from sandbox.models import CallState, LedgerCall
 
     return list(
         LedgerCall.objects.filter(state=CallState.ACCEPTED)
@@ -263,7 +258,6 @@ def _claims() -> list[tuple[int, str]]:
 
 
 def _claim_time(token: str) -> dt.datetime:
-    from sandbox.tasks import claimed_at
 
     return dt.datetime.fromtimestamp(claimed_at(token), tz=dt.UTC)
 
@@ -283,8 +277,6 @@ def stale_claims(now: dt.datetime) -> list[tuple[int, str]]:
 
 def release_stale_claims(now: dt.datetime) -> int:
     """Calls claimed by a sweep that died are released and their account swept again."""
-    from sandbox.models import CallState, LedgerCall
-    from sandbox.tasks import sweep_account
 
     released = 0
     for account_id, token in stale_claims(now):
