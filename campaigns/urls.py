@@ -9,7 +9,7 @@ urlpatterns: list = [
     path("", include("campaigns.campaign_urls")),
     path("accounts/", accounts.account_list, name="account-list"),
     path("accounts/new/", accounts.account_create, name="account-create"),
-    path("accounts/<int:pk>/edit/", accounts.account_edit, name="account-edit"),
-    path("accounts/<int:pk>/delete/", accounts.account_delete, name="account-delete"),
-    path("accounts/<int:pk>/test/", accounts.account_test, name="account-test"),
+    path("accounts/<id:pk>/edit/", accounts.account_edit, name="account-edit"),
+    path("accounts/<id:pk>/delete/", accounts.account_delete, name="account-delete"),
+    path("accounts/<id:pk>/test/", accounts.account_test, name="account-test"),
 ]

@@ -1,11 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+from .converters import IdConverter
+
+# `<id:pk>`: ids and other whole numbers in paths, bounded so that a huge one is a 404.
+# Registered before the apps' URL modules below are included, which use it.
+register_converter(IdConverter, "id")
 
 api_urlpatterns = [
     path("", include("flows.api_urls")),
