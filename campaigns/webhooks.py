@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from campaigns.cdrs_ingest import ingest_status_callback, ingest_steps_report
 from campaigns.models import Campaign
 from campaigns.tasks import complete_if_settled
+from dialer_site.jsonlimits import json_depth_exceeds, too_deep_message
 from providers import ProviderError
 from providers.callbacks import parse_status_callback
 from providers.paycall.client import PaycallClient
@@ -48,6 +49,8 @@ def _guarded(view):
             return _refuse(404, "Unknown campaign or wrong token.")
         if len(request.body) > MAX_BODY_BYTES:
             return _refuse(413, "The report is too large.")
+        if json_depth_exceeds(request.body):
+            return _refuse(400, too_deep_message())
         try:
             return view(request, campaign)
         except ProviderError as error:

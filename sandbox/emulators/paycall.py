@@ -22,6 +22,7 @@ from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from dialer_site import jsonlimits
 from flows.schemas import PAYCALL_DIALER_REQUEST, PAYCALL_SIMPLE_DIALER_REQUEST, validator
 
 from ..models import LedgerCall, PaycallCampaign, PaycallRecording, Provider, SandboxAccount
@@ -157,7 +158,7 @@ def endpoint(*methods: str):
 # -- validation helpers ------------------------------------------------------------
 def read_json(request) -> dict:
     try:
-        payload = json.loads(request.body or b"")
+        payload = jsonlimits.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError) as exc:
         raise PaycallError("INVALID_JSON", f"The body is not JSON: {exc}.") from None
     if not isinstance(payload, dict):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from dialer_site import jsonlimits
 from providers.phonon.encryption import EnvelopeError, decrypt_envelope
 from sandbox.emulators.common import (
     RepeatedRequest,
@@ -76,7 +77,7 @@ def answer(code: int, **extra) -> JsonResponse:
 
 def read_object(request) -> dict:
     try:
-        payload = json.loads(request.body or b"")
+        payload = jsonlimits.loads(request.body or b"")
     except (ValueError, UnicodeDecodeError):
         raise Refusal(400) from None
     if not isinstance(payload, dict):
