@@ -5,12 +5,14 @@ Credentials are write-only: the pages show which are stored, never their values.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from campaigns.models import ProviderAccount
 from campaigns.views.account_forms import ProviderAccountForm
+from dialer_site.exception_handlers import in_use_message
 from dialer_site.htmx import redirect_after_post
 from dialer_site.throttling import ConnectionTestThrottle, throttle
 from providers import ProviderError, get_client
@@ -21,6 +23,7 @@ ADD = "campaigns.add_provideraccount"
 CHANGE = "campaigns.change_provideraccount"
 DELETE = "campaigns.delete_provideraccount"
 FORM_TEMPLATE = "campaigns/accounts/form.html"
+CONFIRM_DELETE_TEMPLATE = "campaigns/accounts/confirm_delete.html"
 
 
 @permission_required(VIEW, raise_exception=True)
@@ -60,10 +63,14 @@ def account_delete(request, pk: int):
     account = get_object_or_404(ProviderAccount, pk=pk)
     if request.method == "POST":
         name = account.name
-        account.delete()
+        try:
+            account.delete()
+        except ProtectedError as error:
+            messages.error(request, in_use_message(error))
+            return render(request, CONFIRM_DELETE_TEMPLATE, {"account": account}, status=409)
         messages.success(request, f"Deleted the provider account {name}.")
         return redirect("campaigns:account-list")
-    return render(request, "campaigns/accounts/confirm_delete.html", {"account": account})
+    return render(request, CONFIRM_DELETE_TEMPLATE, {"account": account})
 
 
 def run_connection_test(account: ProviderAccount) -> tuple[bool, str]:
