@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from dialer_site.converters import ID_REGEX
 from flows.models import FlowVersion
 from phonelists.models import PhoneList
 
@@ -164,7 +165,9 @@ class CdrSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(
+        source="actor.username", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = CampaignEvent
@@ -201,7 +204,7 @@ class CampaignViewSet(
 ):
     serializer_class = CampaignSerializer
     queryset = Campaign.objects.select_related("account", "flow_version")
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def perform_create(self, serializer):
         settings = serializer.campaign_settings
@@ -353,7 +356,7 @@ class CampaignViewSet(
         return self.get_paginated_response(CallSerializer(page_, many=True).data)
 
     @extend_schema(responses=CallSerializer)
-    @action(detail=True, methods=["get"], url_path=r"calls/(?P<call_pk>\d+)")
+    @action(detail=True, methods=["get"], url_path=rf"calls/(?P<call_pk>{ID_REGEX})")
     def call(self, request, pk=None, call_pk=None):
         campaign = self.get_object()
         call = get_object_or_404(Call, campaign=campaign, pk=call_pk)

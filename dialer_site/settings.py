@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so a database that is down or read-only under any middleware is a 503.
+    "dialer_site.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -235,9 +237,17 @@ REST_FRAMEWORK = {
     # lock-outs count callers by the address the first of them saw; 0 uses REMOTE_ADDR.
     "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
     "DEFAULT_PERMISSION_CLASSES": ["dialer_site.permissions.ModelPermissions"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # drf-spectacular's, documenting the 400/401/403/404/415 answers too.
+    "DEFAULT_SCHEMA_CLASS": "dialer_site.schema.ErrorDocumentingAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "dialer_site.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
+    # JSON nested past dialer_site.jsonlimits.MAX_JSON_DEPTH is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "dialer_site.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "dialer_site.exception_handlers.api_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -19,10 +19,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from dialer_site.converters import ID_REGEX
+from dialer_site.jsonlimits import json_depth_exceeds, too_deep_message
+from dialer_site.parsers import DepthLimitedJSONParser
 from flows import services
 from flows.definition import definition_from_flow, read_flow
 from flows.models import Action, Flow, FlowVersion, Recording, Variable
@@ -85,7 +88,7 @@ class FlowViewSet(viewsets.ModelViewSet):
     """Flows: list, create, read (rows and canonical definition), replace the draft."""
 
     queryset = Flow.objects.all()
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
     # Custom actions: the permission each needs (a Viewer may POST nowhere).
     action_permissions = {
         "validate": "flows.change_flow",
@@ -315,7 +318,7 @@ class FlowViewSet(viewsets.ModelViewSet):
         return Response(FlowVersionSerializer(versions, many=True).data)
 
     @extend_schema(responses=FlowVersionDetailSerializer)
-    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)")
+    @action(detail=True, methods=["get"], url_path=rf"versions/(?P<number>{ID_REGEX})")
     def version(self, request, pk=None, number=None):
         version = get_object_or_404(self.get_object().versions, number=number)
         return Response(FlowVersionDetailSerializer(version).data)
@@ -410,7 +413,7 @@ class FlowViewSet(viewsets.ModelViewSet):
         detail=False,
         methods=["post"],
         url_path="import",
-        parser_classes=[JSONParser, MultiPartParser, FormParser],
+        parser_classes=[DepthLimitedJSONParser, MultiPartParser, FormParser],
     )
     def import_flow(self, request):
         data, name = self.import_input(request)
@@ -435,7 +438,10 @@ class FlowViewSet(viewsets.ModelViewSet):
             raise ValidationError(
                 {"file": [f"The file is larger than {filesizeformat(MAX_IMPORT_BYTES)}."]}
             )
-        return upload.read(), serializer.validated_data.get("name") or name
+        content = upload.read()
+        if json_depth_exceeds(content):
+            raise ValidationError({"file": [too_deep_message()]})
+        return content, serializer.validated_data.get("name") or name
 
 
 class FlowVariableViewSet(viewsets.ModelViewSet):
@@ -443,7 +449,7 @@ class FlowVariableViewSet(viewsets.ModelViewSet):
 
     serializer_class = VariableSerializer
     queryset = Variable.objects.all()
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def flow(self) -> Flow:
         return get_object_or_404(Flow, pk=self.kwargs["flow_pk"])
@@ -487,8 +493,8 @@ class RecordingViewSet(
 
     queryset = Recording.objects.select_related("uploaded_by").order_by("name")
     serializer_class = RecordingSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-    lookup_value_regex = r"\d+"
+    parser_classes = [MultiPartParser, FormParser, DepthLimitedJSONParser]
+    lookup_value_regex = ID_REGEX
 
     @extend_schema(
         request={"multipart/form-data": RecordingUploadSerializer},

@@ -6,6 +6,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dialer_site.schema import UploadField
+
 from .canonical import VARIABLE_NAME_RE
 from .definition import STEP_COLUMNS
 from .models import Action, Flow, FlowVersion, Recording, Route, Step, Variable
@@ -17,7 +19,8 @@ MAX_SIMULATION_INPUTS = 200
 
 class UsernameField(serializers.SlugRelatedField):
     def __init__(self, **kwargs):
-        super().__init__(slug_field="username", read_only=True, **kwargs)
+        # Null once that user is deleted (the foreign key is SET_NULL).
+        super().__init__(slug_field="username", read_only=True, allow_null=True, **kwargs)
 
 
 @extend_schema_field(
@@ -319,7 +322,7 @@ class DiffResultSerializer(serializers.Serializer):
 
 
 class ImportUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="A JSON file: Paycall JSON or a canonical export.")
+    file = UploadField(help_text="A JSON file: Paycall JSON or a canonical export.")
     name = serializers.CharField(max_length=200, required=False)
 
 
@@ -352,7 +355,7 @@ class RecordingSerializer(serializers.ModelSerializer):
 
 
 class RecordingUploadSerializer(serializers.Serializer):
-    file = serializers.FileField(help_text="WAV or MP3; the content is checked, not the name.")
+    file = UploadField(help_text="WAV or MP3; the content is checked, not the name.")
     name = serializers.CharField(
         max_length=200, required=False, help_text="The file name flows use (default: the upload's)."
     )

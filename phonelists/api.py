@@ -5,9 +5,11 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from dialer_site.parsers import DepthLimitedJSONParser
 
 from . import services, tasks
 from .models import Contact, DoNotCall, PhoneList
@@ -106,7 +108,7 @@ class PhoneListMapping(APIView):
 
     permission_required = "phonelists.change_phonelist"
     read_permission_required = "phonelists.view_phonelist"
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
 
     @extend_schema(request=MappingSerializer, responses={202: PhoneListSerializer})
     def post(self, request, pk: int):
@@ -130,7 +132,7 @@ class DoNotCallCollection(generics.ListCreateAPIView):
 
     queryset = DoNotCall.objects.all()
     serializer_class = DoNotCallSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [DepthLimitedJSONParser]
 
     def get_queryset(self):
         query = self.request.query_params.get("q", "").strip().lstrip("+")

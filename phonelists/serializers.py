@@ -4,6 +4,8 @@ import phonenumbers
 from django.urls import reverse
 from rest_framework import serializers
 
+from dialer_site.schema import UploadField
+
 from .columns import ROLES
 from .limits import limit
 from .models import Contact, DoNotCall, PhoneList
@@ -15,7 +17,9 @@ class PhoneListSerializer(serializers.ModelSerializer):
     contacts_url = serializers.SerializerMethodField()
     rejected_url = serializers.SerializerMethodField()
     progress_percent = serializers.IntegerField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = PhoneList
@@ -53,7 +57,7 @@ class MappingEntrySerializer(serializers.Serializer):
 
 class PhoneListUploadSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    file = serializers.FileField(help_text="A .csv, .txt, .zip or .gz list file.")
+    file = UploadField(help_text="A .csv, .txt, .zip or .gz list file.")
     default_country = serializers.CharField(
         max_length=2, required=False, allow_blank=True, default="",
         help_text="ISO region of local numbers, e.g. IL.",
@@ -106,5 +110,5 @@ class DoNotCallAddSerializer(serializers.Serializer):
 
 
 class DoNotCallUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = UploadField()
     default_country = serializers.CharField(max_length=2, required=False, default="")

@@ -1,6 +1,6 @@
 """REST API of provider accounts: credentials are write-only here too."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -9,6 +9,8 @@ from rest_framework.settings import api_settings
 from campaigns.models import ProviderAccount
 from campaigns.models.accounts import OPTIONAL_CREDENTIAL_FIELDS, credential_fields
 from campaigns.views.accounts import run_connection_test
+from dialer_site.converters import ID_REGEX
+from dialer_site.schema import IN_USE
 from dialer_site.throttling import ConnectionTestThrottle
 from providers import outbound
 from providers.phonon.builder import is_flow_id, is_security_id
@@ -88,10 +90,15 @@ class ProviderAccountSerializer(serializers.ModelSerializer):
         return attrs
 
 
+@extend_schema_view(destroy=extend_schema(responses={204: None, 409: IN_USE}))
 class ProviderAccountViewSet(viewsets.ModelViewSet):
-    """Provider accounts (Admin role). Credentials can be written, never read back."""
+    """Provider accounts (Admin role). Credentials can be written, never read back.
+
+    Deleting an account a campaign uses is refused with 409 (the API's exception
+    handler turns the ProtectedError into the reason in words)."""
 
     queryset = ProviderAccount.objects.all()
+    lookup_value_regex = ID_REGEX
     serializer_class = ProviderAccountSerializer
 
     @extend_schema(
