@@ -7,7 +7,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test setup uv lint format bench fault-test crash-test test-fast clean
+.PHONY: run test setup uv lint format bench fault-test crash-test test-fast clean fuzz
 
 uv:
 	@test -x "$(UV)" || command -v uv >/dev/null 2>&1 || python3 -m pip install --user --quiet uv
@@ -49,6 +49,12 @@ fault-test: setup
 # dispatch and a CDR collection; a new worker's recovery sweep must finish each.
 crash-test: setup
 	$(PY) -m tests.integration.foundation.crash_harness --rows 200000
+
+# The API fuzz test at full strength: schemathesis' coverage phase (every boundary
+# value of every field), more examples per operation and all its checks. `make test`
+# runs a lighter pass of the same test.
+fuzz: setup
+	FUZZ_FULL=1 $(PY) -m pytest -p no:cacheprovider -n 2 tests/integration/foundation/test_api_fuzz.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache
