@@ -2,10 +2,14 @@
 other records prevent (a provider account a campaign uses, and the like)."""
 
 from django.db.models import ProtectedError, RestrictedError
+from django.http import JsonResponse
 from django.utils.translation import gettext, ngettext
+from django.views.defaults import page_not_found
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
+
+from .middleware import API_PREFIX
 
 # How many of the records in the way the message names; it counts them all.
 MAX_NAMED_OBJECTS = 5
@@ -39,3 +43,13 @@ def api_exception_handler(exc, context):
         set_rollback()
         return Response({"detail": in_use_message(exc)}, status=status.HTTP_409_CONFLICT)
     return exception_handler(exc, context)
+
+
+def not_found(request, exception):
+    """handler404: the API's callers get JSON, as from its views; pages get Django's page.
+
+    A URL under /api/ that matches no route (an id that is not one) never reaches DRF.
+    """
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": gettext("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)

@@ -30,6 +30,8 @@ api_urlpatterns = [
     ),
 ]
 
+handler404 = "dialer_site.exception_handlers.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

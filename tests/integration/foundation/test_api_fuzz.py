@@ -17,6 +17,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -26,19 +28,17 @@ from tests.conftest import make_user
 
 # Sized for the suite: about a minute under `pytest -n 2` on a 2-core machine.
 # `make fuzz` sets FUZZ_FULL=1: more examples per operation, the coverage phase (every
-# boundary value of every field; thousands of requests), and all of schemathesis' checks.
+# boundary value of every field; thousands of requests), and all checks but two (below).
 FUZZ_FULL = os.environ.get("FUZZ_FULL") == "1"
 FUZZ_EXAMPLES = 200 if FUZZ_FULL else 25
 FUZZ_SEED = 20260616
-CHECKS = (
-    None
-    if FUZZ_FULL
-    else [
-        not_a_server_error,
-        status_code_conformance,
-        response_schema_conformance,
-    ]
-)
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+# `make fuzz` runs every check but these two, each wrong about this API by design:
+# - positive_data_acceptance: a request the schema allows can still break a rule no
+#   schema states (a campaign's flow, list and account must suit one another): a 400.
+# - negative_data_rejection: DRF reads leniently on purpose: a number where text is
+#   expected is taken as its text, and a malformed ?limit= or ?offset= is the default.
+SKIPPED_IN_FULL = [positive_data_acceptance, negative_data_rejection]
 
 
 def load_schema():
@@ -74,4 +74,8 @@ def admin_token(db, settings):
 
 @schema.parametrize()
 def test_api_answers_as_documented(case, admin_token):
-    case.call_and_validate(headers={"Authorization": f"Token {admin_token}"}, checks=CHECKS)
+    case.call_and_validate(
+        headers={"Authorization": f"Token {admin_token}"},
+        checks=None if FUZZ_FULL else CHECKS,
+        excluded_checks=SKIPPED_IN_FULL if FUZZ_FULL else None,
+    )
