@@ -13,4 +13,5 @@ if __name__ == "__main__":
     except OperationalError as error:
         # One line instead of a traceback: the usual cause is a database that is down,
         # unreachable or read-only, which the traceback would not say any plainer.
-        sys.exit(gettext("The database cannot be reached: %(error)s") % {"error": error})
+        reason = " ".join(str(error).split())  # psycopg's reasons run over several lines
+        sys.exit(gettext("The database cannot be reached: %(error)s") % {"error": reason})
