@@ -1,3 +1,4 @@
+import logging
 import sys
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware
@@ -24,6 +25,8 @@ class LoginRequiredExceptApiMiddleware(LoginRequiredMiddleware):
         return super().process_view(request, view_func, view_args, view_kwargs)
 
 
+logger = logging.getLogger(__name__)
+
 # A read-only PostgreSQL transaction or server (SQLSTATE read_only_sql_transaction).
 # Django wraps it as InternalError, beside errors that are bugs, so it is told apart
 # by its code.
@@ -39,11 +42,14 @@ DATABASE_UNAVAILABLE = gettext_lazy(
 
 def is_database_outage(error: BaseException | None) -> bool:
     """An unreachable, locked or read-only database, as opposed to a bug in a query."""
-    if isinstance(error, OperationalError):
-        return True
-    return isinstance(error, DatabaseError) and (
-        getattr(error.__cause__, "sqlstate", None) == READ_ONLY_SQLSTATE
+    outage = isinstance(error, OperationalError) or (
+        isinstance(error, DatabaseError)
+        and getattr(error.__cause__, "sqlstate", None) == READ_ONLY_SQLSTATE
     )
+    if outage:
+        # The 503 says only "try again"; the operator needs the database's own words.
+        logger.error("The database is unavailable: %s", error)
+    return outage
 
 
 @receiver(got_request_exception)

@@ -10,7 +10,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from rest_framework.authtoken.models import Token
@@ -65,7 +67,18 @@ schema = load_schema()
 
 
 @pytest.fixture
-def admin_token(db, settings):
+def test_transaction_kept():
+    """What Django's test client does: the request hooks would close the connection that
+    holds the test's transaction (on PostgreSQL; SQLite's in-memory one stays open)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_token(db, settings, test_transaction_kept):
     # Thousands of requests from one user: the rate limits are tested elsewhere.
     settings.API_USER_RATE = "1000000/minute"
     settings.TEST_CONNECTION_RATE = "1000000/minute"

@@ -5,7 +5,7 @@ from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, OperationalError, connection
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -161,12 +161,16 @@ def test_deep_json_to_the_phonon_sandbox_without_login_is_refused(db, name):
 # -- the database down or read-only --------------------------------------------------
 @pytest.fixture
 def read_only_database(db):
+    # Inside a savepoint: rolling it back makes PostgreSQL's transaction writable again
+    # for the test's own teardown.
+    savepoint = transaction.savepoint()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA query_only = ON")
         else:
             cursor.execute("SET TRANSACTION READ ONLY")
     yield
+    transaction.savepoint_rollback(savepoint)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA query_only = OFF")
