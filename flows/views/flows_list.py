@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from dialer_site import jsonlimits
 from dialer_site.permissions import permission_for
 from flows import services
 from flows.definition import definition_from_flow, split_definition
@@ -63,11 +64,11 @@ def import_flow(request):
     form = FlowImportForm(request.POST, request.FILES, prefix="import")
     if form.is_valid():
         try:
-            data = json.loads(form.cleaned_data["file"].read().decode("utf-8-sig"))
+            data = jsonlimits.loads(form.cleaned_data["file"].read().decode("utf-8-sig"))
             flow, findings = services.import_flow(
                 data=data, user=request.user, name=form.cleaned_data.get("name") or None
             )
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        except (UnicodeDecodeError, ValueError) as error:
             form.add_error("file", f"This file is not JSON: {error}")
         except ValidationError as error:
             for message in error.messages:

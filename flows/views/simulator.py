@@ -13,6 +13,7 @@ import json
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from dialer_site import jsonlimits
 from dialer_site.permissions import permission_for
 
 from ..canonical import DTMF_KEY_CHARS
@@ -34,8 +35,8 @@ KEYPAD = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"]
 def read_inputs(request) -> list:
     """The caller's inputs so far, then this request's key, timeout or hang-up."""
     try:
-        inputs = json.loads(request.GET.get("inputs") or "[]")
-    except json.JSONDecodeError:
+        inputs = jsonlimits.loads(request.GET.get("inputs") or "[]")
+    except ValueError:
         inputs = []
     if not isinstance(inputs, list):
         inputs = []

@@ -16,7 +16,6 @@ Envelope fields, all base64 (standard alphabet, with padding):
 """
 
 import base64
-import json
 import os
 from dataclasses import dataclass
 
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPubl
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from dialer_site import jsonlimits
 from providers.base import encode_json
 
 AES_KEY_BYTES = 32
@@ -161,7 +161,7 @@ def decrypt_envelope(
     """Open an envelope made by encrypt_envelope; EnvelopeError if it cannot be opened."""
     plaintext = open_envelope(envelope, private_key_pem=private_key_pem, scheme=scheme)
     try:
-        request = json.loads(plaintext.decode("utf-8"))
+        request = jsonlimits.loads(plaintext.decode("utf-8"))
     except ValueError as exc:
         raise EnvelopeError("The decrypted payload is not JSON.") from exc
     if not isinstance(request, dict):

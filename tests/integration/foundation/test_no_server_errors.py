@@ -16,6 +16,12 @@ from dialer_site.middleware import RETRY_AFTER_SECONDS
 from dialer_site.pagination import MAX_PAGE_SIZE
 from flows.models import Flow, FlowVersion
 from phonelists.models import DoNotCall
+from providers.phonon.encryption import (
+    EnvelopeError,
+    decrypt_envelope,
+    encrypt_envelope,
+    generate_key_pair,
+)
 from tests.conftest import PASSWORD
 
 HUGE = "9" * 30
@@ -141,6 +147,26 @@ def test_deep_json_to_import_is_refused_as_body_and_as_file(admin_client_role):
     response = admin_client_role.post("/api/flows/import/", {"file": upload})
     assert response.status_code == 400
     assert str(MAX_JSON_DEPTH) in response.json()["file"][0]
+
+
+def test_deep_json_in_the_pages_is_refused_in_plain_words(admin_client_role, flow):
+    upload = SimpleUploadedFile("deep.json", DEEP_JSON.encode(), "application/json")
+    page = admin_client_role.post("/flows/import/", {"import-file": upload})
+    assert page.status_code < 500
+    assert f"nested more than {MAX_JSON_DEPTH} levels" in page.content.decode()
+    simulator = admin_client_role.get(f"/flows/{flow.pk}/simulator/", {"inputs": DEEP_JSON})
+    assert simulator.status_code == 200
+
+
+def test_a_deep_json_inside_a_phonon_envelope_is_refused():
+    private, public = generate_key_pair(2048)
+    # The envelope's own JSON is shallow; what it seals is not.
+    plaintext = DEEP_JSON.encode()
+    with mock.patch("providers.phonon.encryption.encode_json", return_value=DEEP_JSON):
+        envelope = encrypt_envelope({"flow-id": "F"}, public_key_pem=public)
+    with pytest.raises(EnvelopeError, match="not JSON"):
+        decrypt_envelope(envelope, private_key_pem=private)
+    assert json_depth_exceeds(plaintext)
 
 
 def test_deep_json_to_the_paycall_webhook_is_refused(account_in_use):
