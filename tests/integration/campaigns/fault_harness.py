@@ -29,6 +29,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Often enough that a kill lands mid-campaign even when restarted workers clear the
+# rest of a small campaign within a second.
+PROGRESS_POLL_SECONDS = 0.05
+
 class Harness:
     def __init__(self, args):
         self.args = args
@@ -213,7 +217,7 @@ class Harness:
                 thresholds.pop(0)
                 self.kill_workers()
                 self.start_workers()
-            time.sleep(0.5)
+            time.sleep(PROGRESS_POLL_SECONDS)
         elapsed = time.monotonic() - started
         self.kill_workers()
         ledger = LedgerCall.objects.filter(account__name="Faulty Phonon")

@@ -17,7 +17,8 @@ def test_no_contact_is_lost_or_called_twice_through_kills_and_faults():
             "-m",
             "tests.integration.campaigns.fault_harness",
             "--contacts=600",
-            "--batch-size=50",
+            # Small requests, so the campaign is still running at the second kill.
+            "--batch-size=10",
             "--kills=2",
             # Little load at this scale: the sandbox answers within seconds.
             "--lease-margin=6",
