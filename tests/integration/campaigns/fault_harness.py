@@ -33,6 +33,7 @@ def free_port() -> int:
 # rest of a small campaign within a second.
 PROGRESS_POLL_SECONDS = 0.05
 
+
 class Harness:
     def __init__(self, args):
         self.args = args
