@@ -8,7 +8,7 @@ provider, so what a person previews is what is sent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from providers.base import OutboundRequest, ProviderClient
@@ -63,6 +63,17 @@ class Provider:
         return bool(self.repeat_answers)
 
 
+PHONON_PLAIN = Provider(
+    "phonon",
+    PhononClient,
+    phonon.build_calls,
+    production_base_url="https://central.phonon.in",
+    credential_fields=("security_ids",),
+    calls_per_request=phonon.MAX_CALLS_PER_REQUEST,
+    repeat_answers=frozenset({"CHECKSUM_REPEATED"}),
+    target_problems=phonon_client.flow_id_problems,
+)
+# The encrypted API is the same requests in an envelope, at its own address.
 PROVIDERS: dict[str, Provider] = {
     provider.kind: provider
     for provider in (
@@ -74,25 +85,13 @@ PROVIDERS: dict[str, Provider] = {
             credential_fields=("username", "password"),
             repeat_answers=frozenset({"DUPLICATE_UNIQUE_ID"}),
         ),
-        Provider(
-            "phonon",
-            PhononClient,
-            phonon.build_calls,
-            production_base_url="https://central.phonon.in",
-            credential_fields=("security_ids",),
-            calls_per_request=phonon.MAX_CALLS_PER_REQUEST,
-            repeat_answers=frozenset({"CHECKSUM_REPEATED"}),
-            target_problems=phonon_client.flow_id_problems,
-        ),
-        Provider(
-            "phonon_encrypted",
-            PhononEncryptedClient,
-            phonon.build_calls,
+        PHONON_PLAIN,
+        replace(
+            PHONON_PLAIN,
+            kind="phonon_encrypted",
+            client=PhononEncryptedClient,
             production_base_url="https://central.phonon.io",
             credential_fields=("security_ids", "public_key_pem"),
-            calls_per_request=phonon.MAX_CALLS_PER_REQUEST,
-            repeat_answers=frozenset({"CHECKSUM_REPEATED"}),
-            target_problems=phonon_client.flow_id_problems,
         ),
         Provider(
             "iovox",
