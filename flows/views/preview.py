@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from django.shortcuts import render
@@ -159,12 +160,16 @@ ENCRYPTED_NOTE = gettext_lazy(
 )
 
 
-def campaign_preview(campaign: Campaign, contact: Contact) -> dict:
-    """What this campaign will send for this contact, as dispatch will build it."""
+def campaign_preview(campaign: Campaign, contact: Contact, *, sees_webhooks: bool) -> dict:
+    """What this campaign will send for this contact, as dispatch will build it. The
+    campaign's webhook token (in Paycall's return_address) is a secret shown only to
+    those who may see the campaign's webhook addresses; others see it masked."""
     account = campaign.account
 
     def build() -> dict:
         request = preview_request(campaign, contact, now=timezone.now())
+        if not sees_webhooks:
+            request = replace(request, body=request.body.replace(campaign.webhook_token, MASK))
         base = account.effective_base_url
         if account.kind == "paycall":
             parts = urlsplit(base)
@@ -206,7 +211,8 @@ def preview(request, pk: int):
         contact, values = sample_contact(request, chosen.flow_version.definition)
         contact = campaign_contact(chosen, contact.number) or contact
         values = {**values, **contact.variables}
-        previews = [campaign_preview(chosen, contact)]
+        sees_webhooks = request.user.has_perm("campaigns.run_campaign")
+        previews = [campaign_preview(chosen, contact, sees_webhooks=sees_webhooks)]
     context = {
         "flow": flow,
         "previews": previews,

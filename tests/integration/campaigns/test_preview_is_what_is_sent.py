@@ -103,7 +103,7 @@ def small_list(db):
     return make_phone_list(2)
 
 
-def test_paycall_per_contact(live_server, flow_version, small_list, manager, designer_client):
+def test_paycall_per_contact(live_server, flow_version, small_list, manager, manager_client):
     _, account = paycall_setup(live_server.url)
     campaign = campaign_for(account, flow_version, small_list, manager, cli="031234567")
     assert campaign.mode == DispatchMode.PAYCALL_PER_CONTACT
@@ -111,20 +111,26 @@ def test_paycall_per_contact(live_server, flow_version, small_list, manager, des
     calls = Call.objects.filter(campaign=campaign).order_by("position")
     assert len(sent["paycall/v2/calls/dialer"]) == 2
     for call, body in zip(calls, sent["paycall/v2/calls/dialer"], strict=True):
-        assert body == preview_text(designer_client, campaign, call).encode()
+        assert body == preview_text(manager_client, campaign, call).encode()
 
 
-def test_paycall_queued(live_server, plain_flow_version, small_list, manager, designer_client):
+def test_paycall_queued(
+    live_server, plain_flow_version, small_list, manager, manager_client, designer_client
+):
     _, account = paycall_setup(live_server.url)
     campaign = campaign_for(account, plain_flow_version, small_list, manager)
     assert campaign.mode == DispatchMode.PAYCALL_QUEUE
     sent = run_with_wire(campaign)
     (body,) = sent["paycall/v2/calls/dialer"]
     call = Call.objects.filter(campaign=campaign).first()
-    assert body == preview_text(designer_client, campaign, call).encode()
+    assert body == preview_text(manager_client, campaign, call).encode()
+    # Who may not see the campaign's webhook addresses sees its token masked.
+    shown = preview_text(designer_client, campaign, call)
+    assert campaign.webhook_token not in shown
+    assert shown.replace(MASK, campaign.webhook_token).encode() == body
 
 
-def test_paycall_simple_dialer(live_server, small_list, manager, designer_client):
+def test_paycall_simple_dialer(live_server, small_list, manager, manager_client):
     flow = Flow.objects.create(name="Closed")
     version = FlowVersion.objects.create(flow=flow, number=1, definition=MESSAGE_FLOW)
     _, account = paycall_setup(live_server.url)
@@ -133,7 +139,7 @@ def test_paycall_simple_dialer(live_server, small_list, manager, designer_client
     sent = run_with_wire(campaign)
     (body,) = sent["paycall/v2/calls/simple_dialer"]
     call = Call.objects.filter(campaign=campaign).first()
-    assert body == preview_text(designer_client, campaign, call).encode()
+    assert body == preview_text(manager_client, campaign, call).encode()
 
 
 def same_but_start_time(sent: bytes, shown: str) -> None:
@@ -144,7 +150,7 @@ def same_but_start_time(sent: bytes, shown: str) -> None:
     assert sent == expected.encode()
 
 
-def test_phonon_plain(live_server, flow_version, small_list, manager, designer_client, settings):
+def test_phonon_plain(live_server, flow_version, small_list, manager, manager_client, settings):
     settings.CAMPAIGN_CALLS_PER_REQUEST = 1
     _, account = phonon_setup(live_server.url)
     campaign = campaign_for(
@@ -155,12 +161,10 @@ def test_phonon_plain(live_server, flow_version, small_list, manager, designer_c
     calls = Call.objects.filter(campaign=campaign).order_by("position")
     assert len(bodies) == 2
     for call, body in zip(calls, bodies, strict=True):
-        same_but_start_time(body, preview_text(designer_client, campaign, call))
+        same_but_start_time(body, preview_text(manager_client, campaign, call))
 
 
-def test_phonon_encrypted(
-    live_server, flow_version, small_list, manager, designer_client, settings
-):
+def test_phonon_encrypted(live_server, flow_version, small_list, manager, manager_client, settings):
     settings.CAMPAIGN_CALLS_PER_REQUEST = 1
     sandbox = registry.phonon_account(
         name="Phonon encrypted sandbox", flows={PHONON_FLOW_ID: PHONON_SECURITY_ID}, key_bits=2048
@@ -195,10 +199,10 @@ def test_phonon_encrypted(
             private_key_pem=sandbox.private_key_pem,
             scheme=sandbox.encryption_scheme,
         )
-        same_but_start_time(plaintext, preview_text(designer_client, campaign, call))
+        same_but_start_time(plaintext, preview_text(manager_client, campaign, call))
 
 
-def test_iovox(live_server, flow_version, small_list, manager, designer_client):
+def test_iovox(live_server, flow_version, small_list, manager, manager_client):
     _, account = iovox_setup(live_server.url)
     campaign = campaign_for(account, flow_version, small_list, manager, iovox_link_id=IOVOX_LINK)
     sent = run_with_wire(campaign)
@@ -206,5 +210,5 @@ def test_iovox(live_server, flow_version, small_list, manager, designer_client):
     calls = Call.objects.filter(campaign=campaign).order_by("position")
     assert len(bodies) == 2
     for call, body in zip(calls, bodies, strict=True):
-        assert body == preview_text(designer_client, campaign, call).encode()
+        assert body == preview_text(manager_client, campaign, call).encode()
         assert f"<dialer_call_id>{call.idempotency_key}</dialer_call_id>".encode() in body
