@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.management.commands.runserver import Command as RunServer
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -29,9 +30,13 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # This site's address as browsers and providers reach it. The default is where `make
-# run` serves; the demo's provider accounts (the sandbox under /sandbox/), webhook
-# addresses of campaigns that recorded none, and campaign_run build their URLs on it.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# run` serves: Django's development server at its own default address, on PORT if
+# set. The demo's provider accounts (the sandbox under /sandbox/), webhook addresses
+# of campaigns that recorded none, and campaign_run build their URLs on it.
+SITE_URL = env.str(
+    "SITE_URL",
+    default=f"http://{RunServer.default_addr}:{env.str('PORT', default=RunServer.default_port)}",
+)
 
 # The provider emulators under /sandbox/ accept calls from anyone who can reach them, so
 # a production site serves them only when asked to (a staging site may).
