@@ -339,13 +339,3 @@ def bounded_map(
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
-
-
-def mask_secrets(data: Any, secret_keys: Iterable[str]) -> Any:
-    """A copy of a JSON-like value with the named keys' values masked, at any depth."""
-    keys = set(secret_keys)
-    if isinstance(data, dict):
-        return {k: (MASK if k in keys else mask_secrets(v, keys)) for k, v in data.items()}
-    if isinstance(data, list):
-        return [mask_secrets(item, keys) for item in data]
-    return data
