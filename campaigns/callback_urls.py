@@ -26,3 +26,10 @@ def steps_report_url(campaign) -> str:
 def status_callback_url(campaign) -> str:
     """Where a provider that reports by status callback POSTs each call's."""
     return _absolute(campaign, "status")
+
+
+def account_status_callback_url(account) -> str:
+    """The one address a Phonon or iovox account is given in the provider's console:
+    every call of every campaign on the account is reported there and routed by its id."""
+    path = f"{WEBHOOK_PREFIX}accounts/{account.pk}/{account.callback_token}/status"
+    return settings.SITE_URL.rstrip("/") + path

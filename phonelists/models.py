@@ -9,6 +9,13 @@ from django.conf import settings
 from django.db import models
 
 
+class NumberPolicy(models.TextChoices):
+    # phonenumbers' is_valid_number: the number exists in its region's numbering plan.
+    REGION = "region", "Valid for its region"
+    # The providers' documents define E.164 by its shape: +, 8 to 15 digits.
+    E164 = "e164", "Well-formed E.164"
+
+
 class PhoneList(models.Model):
     class Status(models.TextChoices):
         NEEDS_MAPPING = "needs_mapping", "Needs column mapping"
@@ -25,6 +32,9 @@ class PhoneList(models.Model):
         max_length=2, blank=True, help_text="Region of local numbers such as 0541234567."
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    number_policy = models.CharField(
+        max_length=10, choices=NumberPolicy.choices, default=NumberPolicy.REGION
+    )
     # The uploaded file as received, relative to MEDIA_ROOT; the task imports from it.
     source_file = models.CharField(max_length=500)
     original_filename = models.CharField(max_length=255)
@@ -61,6 +71,8 @@ class PhoneList(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A campaign form lists lists by name: two of one name cannot be told apart.
+        constraints = [models.UniqueConstraint(fields=["name"], name="phonelist_unique_name")]
 
     def __str__(self):
         return self.name

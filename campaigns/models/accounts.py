@@ -1,5 +1,7 @@
 """Provider accounts: where and as whom Dialer Studio talks to a call provider."""
 
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -25,6 +27,10 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
 MAX_TIMEOUT_SECONDS = 300.0
 MAX_CALLS_PER_SECOND = 1000.0
+# Calls the provider has not reported on this long after they were accepted are settled
+# as "no report from the provider", so that no campaign stays Running for ever.
+DEFAULT_NO_REPORT_MINUTES = 120
+MAX_NO_REPORT_MINUTES = 7 * 24 * 60
 
 
 def default_base_url(kind: str) -> str:
@@ -34,6 +40,10 @@ def default_base_url(kind: str) -> str:
 def credential_fields(kind: str) -> tuple[str, ...]:
     """Which secrets an account of this kind needs; the form and the API read this."""
     return provider_for(kind).credential_fields
+
+
+def new_callback_token() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class ProviderAccount(models.Model):
@@ -91,6 +101,17 @@ class ProviderAccount(models.Model):
         validators=[MinValueValidator(0.01), MaxValueValidator(MAX_CALLS_PER_SECOND)],
         help_text="Most requests a second to this provider; blank for no limit.",
     )
+    # The account's one status-callback address (/webhooks/accounts/<pk>/<token>/status)
+    # carries this secret; each report is routed to its campaign by the call's own id.
+    callback_token = models.CharField(max_length=64, default=new_callback_token, editable=False)
+    no_report_minutes = models.PositiveIntegerField(
+        "settle calls with no report after (minutes)",
+        default=DEFAULT_NO_REPORT_MINUTES,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_NO_REPORT_MINUTES)],
+    )
+    # What the provider's console calls its flows, so managers pick rather than recall:
+    # Phonon flow-ids or iovox link ids, [{"id": "...", "name": "..."}]. Not secrets.
+    flow_choices = models.JSONField(default=list, blank=True)
     last_tested_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_test_ok = models.BooleanField(null=True, editable=False)
     last_test_message = models.TextField(blank=True, editable=False)

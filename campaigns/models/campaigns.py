@@ -109,6 +109,13 @@ class Campaign(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     cdrs_fetched_at = models.DateTimeField(null=True, blank=True)
+    # Paycall CDR files are fetched again (with backoff) until every call has its record.
+    cdr_fetch_attempts = models.PositiveIntegerField(default=0)
+    # A one-number call placed from the campaign form before launch; hidden from lists.
+    is_test_call = models.BooleanField(default=False)
+    # Contacts of the list that were not made calls, by reason: do_not_call, invalid,
+    # duplicate, missing_variable.
+    left_out = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -251,6 +258,7 @@ class Outcome(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     INVALID_NUMBER = "invalid_number", "Invalid number"
     FAILED = "failed", "Failed"
+    NO_REPORT = "no_report", "No report from the provider"
 
 
 class Cdr(models.Model):
