@@ -18,6 +18,7 @@ DEMO_FLOWS = (
     ("Demo: foo/bar IVR", "dialer_test.json", "he"),
     ("Demo: age by key ranges", "key_ranges_steps.json", "en"),
     ("Demo: message then hang up", "simple_test.json", "en"),
+    ("Demo: clinic appointment reminder", "clinic_reminder.json", "he"),
 )
 # Canvas: steps left to right in their order, a column apart.
 COLUMN_WIDTH = 280.0
@@ -42,7 +43,7 @@ def load_flow(name: str, file_name: str, language: str) -> bool:
     definition = definition_from_flow(flow)
     definition["layout"] = tidy_layout(definition)
     save_definition(flow=flow, definition=definition)
-    services.publish_flow(flow=flow, note="Demo: imported from the Paycall document")
+    services.publish_flow(flow=flow, note="Demo flow")
     return True
 
 

@@ -71,8 +71,9 @@ def _post(session: requests.Session, url: str, body: bytes, headers: dict) -> st
     return f"delivered: HTTP {response.status_code}"
 
 
-def deliver(calls: list[LedgerCall]) -> None:
-    """POST each call's report; the outcome is kept on the call (not saved here)."""
+def deliver(calls: list[LedgerCall], session: requests.Session | None = None) -> None:
+    """POST each call's report; the outcome is kept on the call (not saved here).
+    ``session``: the demo's, which reaches the site in-process before it serves."""
     return_addresses = {
         (c.account_id, c.unique_id): c.request.get("return_address", "")
         for c in PaycallCampaign.objects.filter(
@@ -81,7 +82,7 @@ def deliver(calls: list[LedgerCall]) -> None:
     }
     # The same rule as the product's provider accounts: a callback URL is typed by a
     # person, so it may reach only public addresses or this site (providers.outbound).
-    with outbound.guard(requests.Session()) as session:
+    with outbound.guard(session or requests.Session()) as session:
         session.trust_env = False
         for call in calls:
             if call.account.provider == Provider.PAYCALL:

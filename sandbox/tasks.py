@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import timedelta
 
+import requests
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -43,11 +44,11 @@ _scheduled_until: dict[int, float] = {}
 _schedule_lock = threading.Lock()
 
 
-def complete_calls(queryset) -> int:
+def complete_calls(queryset, session: requests.Session | None = None) -> int:
     """Simulate the accepted calls of `queryset`, report them, save their CDRs."""
     calls = list(queryset.filter(state=CallState.ACCEPTED).select_related("account", "request"))
     simulate_calls(calls)
-    deliver(calls)
+    deliver(calls, session)
     save_simulated(calls)
     return len(calls)
 

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_is_idempotent_and_publishes_version_1():
-    assert demo.load() == "flows: 3 demo flow(s) created, 0 already there"
-    assert demo.load() == "flows: 0 demo flow(s) created, 3 already there"
-    assert Flow.objects.count() == 3
+    assert demo.load() == "flows: 4 demo flow(s) created, 0 already there"
+    assert demo.load() == "flows: 0 demo flow(s) created, 4 already there"
+    assert Flow.objects.count() == 4
     assert set(FlowVersion.objects.values_list("number", flat=True)) == {1}
     assert not Step.objects.filter(x__isnull=True).exists()
     ages = Flow.objects.get(name="Demo: age by key ranges")

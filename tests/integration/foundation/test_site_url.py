@@ -10,6 +10,9 @@ from django.core.management import call_command
 from campaigns.callback_urls import status_callback_url, steps_report_url
 from campaigns.management.commands.campaign_run import Command as CampaignRun
 from campaigns.models import Campaign, ProviderAccount
+from campaigns.models.accounts import ProviderKind
+from campaigns.models.campaigns import CampaignState, DispatchMode
+from sandbox.models import LedgerCall
 
 SITE = "http://127.0.0.1:8055"
 
@@ -30,10 +33,19 @@ def test_the_demo_points_its_accounts_and_campaign_at_site_url(site_url, monkeyp
     assert accounts.count() == 5
     for account in accounts:
         assert account.base_url.startswith(f"{SITE}/sandbox/"), account.name
-    campaign = Campaign.objects.get()
-    assert campaign.public_base_url == SITE
-    assert campaign.is_final and campaign.cdrs.count() > 0
-    assert steps_report_url(campaign).startswith(f"{SITE}/webhooks/")
+    campaigns = Campaign.objects.select_related("account")
+    # A finished campaign for every mode, Phonon plain and encrypted among them.
+    assert {c.mode for c in campaigns} == set(DispatchMode.values)
+    assert {c.account.kind for c in campaigns} == set(ProviderKind.values)
+    for campaign in campaigns:
+        assert campaign.public_base_url == SITE
+        assert campaign.state == CampaignState.COMPLETED, campaign.name
+        assert campaign.cdrs.count() == campaign.total_calls > 0, campaign.name
+        assert steps_report_url(campaign).startswith(f"{SITE}/webhooks/")
+    # Every report of the emulators reached its webhook (none failed, none sent nowhere
+    # but the simple dialer's, whose document names no return address).
+    undelivered = LedgerCall.objects.exclude(callback_status__startswith="delivered")
+    assert not undelivered.exclude(account__provider="paycall", callback_status="no URL").exists()
 
 
 def test_webhook_urls_of_a_campaign_without_an_address_use_site_url(site_url):
