@@ -25,6 +25,7 @@ The rules the rows keep:
 
 import csv
 import datetime as dt
+import json
 import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -284,6 +285,8 @@ def build_row(
 def _variable(value: Any) -> Value:
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 

@@ -177,6 +177,17 @@ def test_xlsx_stores_a_formula_as_plain_text(exported_campaign, manager_client):
     assert cell.value == HYPERLINK and cell.data_type == "s"
 
 
+def test_the_campaign_page_offers_both_downloads_with_its_filters(
+    exported_campaign, manager_client, viewer_client
+):
+    html = manager_client.get(url("campaign-cdrs", exported_campaign), {"answered": "no"})
+    html = html.content.decode()
+    assert "Download CSV" in html and "Download Excel (.xlsx)" in html
+    assert f"{url('campaign-cdrs-xlsx', exported_campaign)}?answered=no" in html
+    viewer_html = viewer_client.get(url("campaign-detail", exported_campaign)).content.decode()
+    assert "Download CSV" not in viewer_html and "Download Excel" not in viewer_html
+
+
 def test_exporting_needs_the_export_permission(exported_campaign, viewer_client, viewer):
     for name in ("campaign-cdrs-csv", "campaign-cdrs-xlsx"):
         assert viewer_client.get(url(name, exported_campaign)).status_code == 403
