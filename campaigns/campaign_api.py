@@ -2,7 +2,6 @@
 cancel, progress and summary, CDRs (filters, keyset cursor, CSV), calls, the audit log
 and the chart figures. In the OpenAPI document through drf-spectacular."""
 
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -17,8 +16,9 @@ from flows.models import FlowVersion
 from phonelists.models import PhoneList
 
 from . import analytics
-from .cdr_table import export_rows, page, parse_filters
+from .cdr_table import page, parse_filters
 from .checks import CampaignSettings, campaign_problems
+from .exports import XLSX_CONTENT_TYPE, export_response
 from .lifecycle import TransitionError
 from .models import Call, Campaign, CampaignEvent, Cdr, ProviderAccount
 from .scheduling import CallingWindow
@@ -328,6 +328,14 @@ class CampaignViewSet(
     @extend_schema(parameters=CDR_FILTERS, responses={(200, "text/csv"): bytes})
     @action(detail=True, methods=["get"], url_path="cdrs-csv")
     def cdrs_csv(self, request, pk=None):
+        return self._export(request, "csv")
+
+    @extend_schema(parameters=CDR_FILTERS, responses={(200, XLSX_CONTENT_TYPE): bytes})
+    @action(detail=True, methods=["get"], url_path="cdrs-xlsx")
+    def cdrs_xlsx(self, request, pk=None):
+        return self._export(request, "xlsx")
+
+    def _export(self, request, fmt: str):
         # Reading call records one page at a time is viewing; taking them all away is
         # exporting, a permission of its own (README, "Roles").
         if not request.user.has_perm("campaigns.export_cdrs"):
@@ -338,9 +346,7 @@ class CampaignViewSet(
         filters, errors = parse_filters(request.query_params)
         if errors:
             raise ValidationError(errors)
-        response = StreamingHttpResponse(export_rows(campaign, filters), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-cdrs.csv"'
-        return response
+        return export_response(campaign, filters, fmt)
 
     @extend_schema(
         parameters=[OpenApiParameter("state", str, required=False)],

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<id:pk>/charts/", views.campaign_charts, name="campaign-charts"),
     path("<id:pk>/cdrs/", views.cdr_table, name="campaign-cdrs"),
     path("<id:pk>/cdrs.csv", views.cdr_export, name="campaign-cdrs-csv"),
+    path("<id:pk>/cdrs.xlsx", views.cdr_export, {"fmt": "xlsx"}, name="campaign-cdrs-xlsx"),
     path("<id:pk>/calls/<id:call_pk>/", views.call_detail, name="campaign-call"),
     path("<id:pk>/<str:action>/", views.campaign_action, name="campaign-action"),
 ]

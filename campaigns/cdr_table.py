@@ -1,13 +1,11 @@
-"""The CDR table: filters, keyset pagination and a CSV export that spreadsheets
-cannot mistake for formulas.
+"""The CDR table: filters and keyset pagination (the exports, in campaigns.exports,
+read through the same filters).
 
 Keyset pagination (WHERE id < cursor ORDER BY id DESC LIMIT n) costs the same on the
 first page and on the ten-thousandth, where OFFSET would scan everything before it.
 """
 
-import csv
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .models import Cdr
@@ -15,28 +13,8 @@ from .models.campaigns import Outcome
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-EXPORT_CHUNK = 2000
 NUMBER_SEARCH_RE = re.compile(r"^\+?[0-9]{1,20}$")
 KEY_RE = re.compile(r"^[0-9#*]{1,20}$")
-# A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
-EXPORT_COLUMNS = (
-    "phone_number",
-    "cli",
-    "start_time",
-    "answer_time",
-    "hangup_time",
-    "duration",
-    "billsec",
-    "hangup_cause",
-    "q850",
-    "cause_description",
-    "outcome",
-    "answered",
-    "keys",
-    "provider_campaign_id",
-    "source",
-)
 
 
 @dataclass
@@ -152,32 +130,3 @@ def page(campaign, filters: CdrFilters) -> tuple[list[Cdr], int | None]:
     more = len(rows) > filters.size
     rows = rows[: filters.size]
     return rows, (rows[-1].pk if more else None)
-
-
-def safe_cell(value) -> str:
-    """The value as text a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def export_rows(campaign, filters: CdrFilters) -> Iterator[str]:
-    """CSV lines of every matching CDR, streamed in keyset chunks."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_COLUMNS)
-    qs = filtered(campaign, filters).order_by("-pk")
-    cursor = None
-    while True:
-        chunk_qs = qs if cursor is None else qs.filter(pk__lt=cursor)
-        chunk = list(chunk_qs.values_list("pk", *EXPORT_COLUMNS)[:EXPORT_CHUNK])
-        if not chunk:
-            return
-        for row in chunk:
-            yield writer.writerow([safe_cell(value) for value in row[1:]])
-        cursor = chunk[-1][0]

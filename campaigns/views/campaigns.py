@@ -9,14 +9,15 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from campaigns import analytics, charts
 from campaigns.callback_urls import status_callback_url, steps_report_url
-from campaigns.cdr_table import export_rows, page, parse_filters
+from campaigns.cdr_table import page, parse_filters
+from campaigns.exports import export_response
 from campaigns.forms import CampaignForm
 from campaigns.lifecycle import TransitionError
 from campaigns.models import Call, Campaign, Cdr
@@ -181,16 +182,14 @@ def cdr_table(request, pk: int):
 
 @permission_required((VIEW, EXPORT), raise_exception=True)
 @require_safe
-def cdr_export(request, pk: int):
+def cdr_export(request, pk: int, fmt: str = "csv"):
     campaign = _campaign(pk)
     filters, errors = parse_filters(request.GET)
     if errors:
         return HttpResponse(
             "\n".join(f"{k}: {v}" for k, v in errors.items()), status=422, content_type="text/plain"
         )
-    response = StreamingHttpResponse(export_rows(campaign, filters), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-cdrs.csv"'
-    return response
+    return export_response(campaign, filters, fmt)
 
 
 @permission_required(RUN, raise_exception=True)

@@ -3,12 +3,14 @@ filters from query parameters, and the SVG charts' escaping."""
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaigns.cdr_table import parse_filters, safe_cell
+from campaigns.cdr_table import parse_filters
 from campaigns.cdrs_ingest import e164, keys_column, marked_remove
 from campaigns.charts import bar_chart, funnel_chart
+from campaigns.exports import csv_text
 
 
 def test_keys_column_from_a_paycall_steps_report():
@@ -35,8 +37,10 @@ def test_numbers_are_kept_with_the_plus():
     ("value", "cell"),
     [
         ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
-        ("+972501234567", "'+972501234567"),
+        ('+HYPERLINK("http://evil")', '\'+HYPERLINK("http://evil")'),
+        ("+972-50-1234567", "'+972-50-1234567"),
         ("-1+2", "'-1+2"),
+        ("-", "'-"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
         ("NORMAL_CLEARING", "NORMAL_CLEARING"),
@@ -45,9 +49,16 @@ def test_numbers_are_kept_with_the_plus():
     ],
 )
 def test_csv_cells_never_start_a_formula(value, cell):
-    assert safe_cell(value) == cell
-    parsed = next(csv.reader(io.StringIO(_line(safe_cell(value)))))
+    text = csv_text(value, ZoneInfo("Asia/Jerusalem"))
+    assert text == cell
+    parsed = next(csv.reader(io.StringIO(_line(text))))
     assert not parsed[0].startswith(("=", "+", "-", "@", "\t"))
+
+
+@pytest.mark.parametrize("number", ["+972501234567", "-5", "+1.5"])
+def test_csv_keeps_a_signed_number_as_it_is(number):
+    # A sign and digits runs nothing in a spreadsheet; E.164 numbers keep their "+".
+    assert csv_text(number, ZoneInfo("Asia/Jerusalem")) == number
 
 
 def _line(cell: str) -> str:
