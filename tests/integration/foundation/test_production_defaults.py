@@ -221,7 +221,7 @@ def test_exporting_call_records_needs_its_own_permission(
         assert client.get(api).status_code == 200
     # Viewers still read the records, and are not offered the export.
     detail = viewer_client.get(reverse("campaigns:campaign-detail", args=[campaign.pk]))
-    assert detail.status_code == 200 and "Export CSV" not in detail.content.decode()
+    assert detail.status_code == 200 and "Download CSV" not in detail.content.decode()
 
 
 def test_only_managers_and_admins_hold_the_export_permission(viewer, designer, manager, admin_user):
