@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from campaigns import analytics, charts
@@ -40,10 +41,10 @@ RUN = "campaigns.run_campaign"
 EXPORT = "campaigns.export_cdrs"
 LIST_PAGE_SIZE = 50
 ACTIONS = {
-    "start": (start_campaign, "Campaign started."),
-    "pause": (pause_campaign, "Campaign paused."),
-    "resume": (resume_campaign, "Campaign resumed."),
-    "cancel": (cancel_campaign, "Campaign cancelled."),
+    "start": (start_campaign, _("Start"), _("Campaign started.")),
+    "pause": (pause_campaign, _("Pause"), _("Campaign paused.")),
+    "resume": (resume_campaign, _("Resume"), _("Campaign resumed.")),
+    "cancel": (cancel_campaign, _("Cancel"), _("Campaign cancelled.")),
 }
 AVAILABLE_ACTIONS = {
     CampaignState.DRAFT: ("start", "cancel"),
@@ -51,7 +52,17 @@ AVAILABLE_ACTIONS = {
     CampaignState.RUNNING: ("pause", "cancel"),
     CampaignState.PAUSED: ("resume", "cancel"),
 }
-POLLING_STATES = (CampaignState.SCHEDULED, CampaignState.RUNNING)
+# Seconds between the campaign page's polls: often while calls go out, seldom while
+# scheduled or paused (results of placed calls still arrive), and for a finished
+# campaign only while such results may still come. A draft changes only when someone
+# starts it, whose own page then reloads; otherwise the last answer stops the polling.
+POLL_SECONDS = {
+    CampaignState.RUNNING: 2,
+    CampaignState.SCHEDULED: 10,
+    CampaignState.PAUSED: 10,
+}
+FINISHED_POLL_SECONDS = 30
+RESULTS_CHANGED = "campaign-results-changed"
 
 
 @permission_required(VIEW, raise_exception=True)
@@ -110,12 +121,37 @@ def _table_context(request, campaign: Campaign) -> dict:
     }
 
 
+def _actions(request, campaign: Campaign) -> list[tuple[str, str]]:
+    if not request.user.has_perm(RUN):
+        return []
+    return [(name, ACTIONS[name][1]) for name in AVAILABLE_ACTIONS.get(campaign.state, ())]
+
+
+def poll_seconds(progress: analytics.Progress) -> int | None:
+    """How long until the page asks again; None: never, nothing will change by itself."""
+    if progress.state in POLL_SECONDS:
+        return POLL_SECONDS[CampaignState(progress.state)]
+    if progress.state == CampaignState.DRAFT or not progress.awaiting_results:
+        return None
+    return FINISHED_POLL_SECONDS
+
+
+def _live_context(request, campaign: Campaign) -> dict:
+    """What the progress card, the header badge and the actions need."""
+    progress = analytics.progress(campaign)
+    return {
+        "campaign": campaign,
+        "progress": progress,
+        "actions": _actions(request, campaign),
+        "poll_seconds": poll_seconds(progress),
+        "rate_window": analytics.RATE_WINDOW_MINUTES,
+    }
+
+
 def _detail_context(request, campaign: Campaign) -> dict:
     return {
         **_table_context(request, campaign),
-        "progress": analytics.progress(campaign),
-        "actions": AVAILABLE_ACTIONS.get(campaign.state, ()) if request.user.has_perm(RUN) else (),
-        "polling": campaign.state in POLLING_STATES,
+        **_live_context(request, campaign),
         "outcomes": Outcome.choices,
         "hangup_causes": sorted(HANGUP_CAUSES),
     }
@@ -144,14 +180,23 @@ def campaign_detail(request, pk: int):
 @permission_required(VIEW, raise_exception=True)
 @require_safe
 def campaign_progress(request, pk: int):
+    """The poll: the versions the page last saw come back as query parameters, and the
+    answer carries only what changed (see the comment atop detail.html). Charts and
+    call records are not in it: they fetch themselves on the HX-Trigger event."""
     campaign = _campaign(pk)
-    context = {
-        "campaign": campaign,
-        "progress": analytics.progress(campaign),
-        "polling": campaign.state in POLLING_STATES,
-    }
-    response = render(request, "campaigns/campaigns/detail.html#progress", context)
-    if not context["polling"]:
+    context = _live_context(request, campaign)
+    progress = context["progress"]
+    seen = request.GET
+    context["figures_changed"] = seen.get("figures") != progress.figures_version
+    context["events"] = (
+        campaign.events.select_related("actor")
+        if seen.get("events") != progress.events_version
+        else None
+    )
+    response = render(request, "campaigns/campaigns/_live_update.html", context)
+    if seen.get("results") != progress.results_version:
+        response["HX-Trigger"] = RESULTS_CHANGED
+    if context["poll_seconds"] is None:
         # htmx stops polling on 286: the campaign will not change by itself any more.
         response.status_code = 286
     return response
@@ -198,7 +243,7 @@ def campaign_action(request, pk: int, action: str):
     campaign = _campaign(pk)
     if action not in ACTIONS:
         return HttpResponse("Unknown action.", status=404)
-    function, done = ACTIONS[action]
+    function, _label, done = ACTIONS[action]
     reason = request.POST.get("reason", "").strip()[:500]
     try:
         function(campaign=campaign, actor=request.user, reason=reason)

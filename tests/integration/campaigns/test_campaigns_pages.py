@@ -141,8 +141,9 @@ def test_progress_polls_while_running_and_stops_after(draft_campaign, viewer_cli
     html = response.content.decode()
     assert response.status_code == 200
     assert 'hx-trigger="every 2s"' in html
-    assert "<strong>2</strong> of 6" in html
-    assert "0.4 calls per minute" in html
+    assert "<strong><bdi>2</bdi></strong> of <bdi>6</bdi> calls placed" in html
+    # Just sent: two calls in the last minute, not averaged over the whole window.
+    assert "<bdi>2</bdi> calls sent in the last minute" in html
 
 
 def test_cdr_table_filters_and_pages(reported_campaign, viewer_client):
