@@ -263,3 +263,12 @@ def test_simple_dialer_lines_carry_the_campaigns_keys(manager, phone_list, manag
     html = page.content.decode()
     assert 'Keys after answer</dt><dd><bdi dir="ltr">W1#</bdi>' in html
     assert "Paycall simple dialer" in html
+
+
+def test_the_api_leaves_them_out_when_asked(manager, gappy_list, offline_phonon_account):
+    version = version_of(NEEDS_NAME)
+    body = {**create_form(version, gappy_list, offline_phonon_account), "leave_out_missing": True}
+    response = api(manager).post("/api/campaigns/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["total_calls"] == 6
+    assert response.json()["left_out"]["missing_variable"] == 6
