@@ -48,6 +48,13 @@ class CampaignSerializer(serializers.ModelSerializer):
     window_days = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7), required=False
     )
+    leave_out_missing = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Leave out contacts with no value for a variable the flow gives no "
+        "default (counted in left_out), rather than refuse the campaign.",
+    )
 
     class Meta:
         model = Campaign
@@ -74,12 +81,17 @@ class CampaignSerializer(serializers.ModelSerializer):
             "phonon_flow_id",
             "iovox_link_id",
             "total_calls",
+            "left_out",
+            "is_test_call",
+            "leave_out_missing",
             "paycall_stage",
             "created_at",
             "started_at",
             "finished_at",
         ]
         read_only_fields = [
+            "left_out",
+            "is_test_call",
             "state",
             "mode",
             "phone_list_id",
@@ -111,6 +123,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             ),
             phonon_flow_id=attrs.get("phonon_flow_id", ""),
             iovox_link_id=attrs.get("iovox_link_id", ""),
+            leave_out_missing=attrs.pop("leave_out_missing", False),
         )
         errors = campaign_problems(self.campaign_settings)
         if errors:

@@ -2,11 +2,16 @@
 
 from django.urls import path
 
+from .views import campaign_form
 from .views import campaigns as views
 
 urlpatterns = [
     path("", views.campaign_list, name="campaign-list"),
     path("new/", views.campaign_create, name="campaign-create"),
+    path("new/left-out/", campaign_form.left_out_counts, name="campaign-left-out"),
+    path("new/provider-fields/", campaign_form.provider_fields, name="campaign-provider-fields"),
+    path("new/test-call/", campaign_form.test_call, name="test-call"),
+    path("new/test-call/<id:pk>/", campaign_form.test_call_result, name="test-call-result"),
     path("<id:pk>/", views.campaign_detail, name="campaign-detail"),
     path("<id:pk>/progress/", views.campaign_progress, name="campaign-progress"),
     path("<id:pk>/charts/", views.campaign_charts, name="campaign-charts"),

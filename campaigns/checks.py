@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from campaigns.left_out import MISSING_VARIABLE, count_left_out, needed_variables
 from campaigns.models.accounts import ProviderAccount, ProviderKind
 from campaigns.models.campaigns import DispatchMode
 from campaigns.scheduling import CallingWindow, window_problems, zone
-from flows.canonical import variable_defaults, variable_names
+from flows.canonical import variable_names
 from flows.lint import lint
-from phonelists.models import Contact as ListContact
 from providers import provider_for
 from providers.building import CompileError, Contact, SendSettings
 from providers.paycall.simple_dialer import has_message_shape
@@ -49,6 +49,9 @@ class CampaignSettings:
     phonon_flow_id: str = ""
     iovox_link_id: str = ""
     public_base_url: str = ""
+    # Contacts with no value for a variable the flow gives no default: refused unless
+    # the manager chose to leave them out (counted in Campaign.left_out).
+    leave_out_missing: bool = False
 
 
 def uses_contact_variables(definition: dict) -> bool:
@@ -146,25 +149,10 @@ def list_problems(settings: CampaignSettings) -> list[str]:
     if not phone_list.imported:
         return ["The list has no contacts."]
     definition = settings.flow_version.definition
-    defaults = variable_defaults(definition)
-    needed = [name for name in variable_names(definition) if name not in defaults]
-    if not needed:
+    if settings.leave_out_missing or not needed_variables(definition):
         return []
-    lacking = 0
-    for variables in (
-        ListContact.objects.filter(phone_list=phone_list)
-        .values_list("variables", flat=True)
-        .iterator(chunk_size=5000)
-    ):
-        values = variables or {}
-        if any(values.get(name) in (None, "") for name in needed):
-            lacking += 1
-    if lacking:
-        return [
-            f"{lacking} contacts have no value for {', '.join(needed)}, and the flow gives "
-            "no default. Add the column to the list or a default to the flow."
-        ]
-    return []
+    left_out = count_left_out(phone_list, definition)
+    return [left_out.refusal()] if left_out.counts[MISSING_VARIABLE] else []
 
 
 def value_problems(settings: CampaignSettings, now: dt.datetime) -> dict[str, list[str]]:
@@ -207,7 +195,8 @@ def campaign_problems(settings: CampaignSettings, *, now: dt.datetime | None = N
         # A field already refused is not refused twice in the builder's words.
         for name, messages in builder_problems(settings, now).items():
             errors.setdefault(name, messages)
-    listed = list_problems(settings)
+    # A test call has no list: it calls one number (services.create_test_call).
+    listed = list_problems(settings) if settings.phone_list is not None else []
     if listed:
         errors["phone_list"] = listed
     return errors

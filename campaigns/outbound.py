@@ -17,7 +17,7 @@ from campaigns.scheduling import next_send_time
 from flows.dtmf import DtmfSequence
 from providers import OutboundRequest, Provider, provider_for
 from providers.base import JSON, encode_json
-from providers.building import CompileError, Contact, SendSettings
+from providers.building import CompileError, Contact, SendSettings, given_values
 from providers.paycall.dialer import dialer_options, dialer_request
 from providers.paycall.simple_dialer import PaycallSimpleOptions, dial_at, simple_dialer_request
 
@@ -50,12 +50,14 @@ def provider_of(campaign: Campaign) -> Provider:
 
 
 def contact_of(call: Call) -> Contact:
+    """The call as its builder sees it. Blank cells are dropped here too, so that no
+    builder can mistake an empty cell for a value: the flow's default applies."""
     return Contact(
         number=call.number,
         alternate_numbers=tuple(call.alternate_numbers or ()),
         cli=call.cli or None,
         dtmf_originator=DtmfSequence.coerce(call.dtmf_originator or None),
-        variables=call.variables or {},
+        variables={k: str(v) for k, v in given_values(call.variables).items()},
         reference=call.idempotency_key,
     )
 

@@ -22,6 +22,7 @@ from campaigns.models.campaigns import (
     BatchState,
     CallState,
     CampaignState,
+    DispatchMode,
     PaycallStage,
 )
 from campaigns.outbound import dialer_stage_request
@@ -32,6 +33,7 @@ from flows.models import Recording
 from providers import OutboundRequest, ProviderError, get_client
 from providers.base import Upload
 from providers.paycall.client import phone_list_upload, recording_upload
+from providers.paycall.simple_dialer import phone_list_line
 
 NEXT_STAGE = {
     PaycallStage.NOT_STARTED: PaycallStage.RECORDINGS_UPLOADED,
@@ -61,13 +63,20 @@ def recording_names(definition: dict) -> set[str]:
 
 
 def phone_list_file(campaign: Campaign) -> bytes:
-    """The campaign's numbers as Paycall's CSV (number, cli, dtmf_originator), gzipped."""
+    """The campaign's numbers as Paycall's CSV (number, cli, dtmf_originator), gzipped.
+    The full dialer carries the campaign's caller id and keys itself; the simple
+    dialer only through each line."""
+    simple = campaign.mode == DispatchMode.PAYCALL_SIMPLE
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     rows = Call.objects.filter(campaign=campaign).order_by("position")
     for number, cli, dtmf in rows.values_list("number", "cli", "dtmf_originator").iterator(
         chunk_size=5000
     ):
+        if simple:
+            number, cli, dtmf = phone_list_line(
+                number, cli, dtmf, campaign_cli=campaign.cli, campaign_dtmf=campaign.dtmf_originator
+            )
         writer.writerow([number, cli, dtmf])
     return gzip.compress(text.getvalue().encode(), mtime=0)
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from flows.canonical import variable_values
+from flows.canonical import variable_defaults, variable_names
 from flows.dtmf import DtmfSequence
 from flows.findings import ERROR, Finding
 
@@ -128,15 +128,55 @@ class SendSettings:
         return self.due if self.due is not None and self.due > self.now else self.now
 
 
+def is_blank(value: object) -> bool:
+    """An empty or whitespace-only cell is no value: "שלום John מ." and iovox's
+    ``<city></city>`` (answered 400 "Call Variable x Empty") are what came of
+    sending one as if it were."""
+    return value is None or not str(value).strip()
+
+
+def given_values(values: Mapping[str, object] | None) -> dict[str, object]:
+    """The contact's values that count (blank cells dropped)."""
+    return {name: value for name, value in (values or {}).items() if not is_blank(value)}
+
+
+def usable_defaults(definition: dict) -> dict[str, str]:
+    """The flow's defaults that say something: the flow editor writes "" for a
+    variable without one, so a blank default is no default."""
+    return {
+        name: value for name, value in variable_defaults(definition).items() if not is_blank(value)
+    }
+
+
+def missing_variables(definition: dict, values: Mapping[str, object] | None) -> list[str]:
+    """The declared variables this contact has no value for and the flow no default."""
+    given = given_values(values)
+    defaults = usable_defaults(definition)
+    return [
+        name for name in variable_names(definition) if name not in given and name not in defaults
+    ]
+
+
 def resolve_variables(
     definition: dict, values: Mapping[str, object] | None, *, required: bool = True
 ) -> dict[str, str]:
-    """The value of every declared variable: the contact's, else the default.
+    """The value of every declared variable: the contact's, else the default; an
+    empty or blank cell counts as no value.
 
     With ``required`` a variable with neither raises :class:`MissingVariablesError`;
     without, it is left out (its placeholders stay as written).
     """
-    resolved, missing = variable_values(definition, values)
+    given = given_values(values)
+    defaults = usable_defaults(definition)
+    resolved: dict[str, str] = {}
+    missing: list[str] = []
+    for name in variable_names(definition):
+        if name in given:
+            resolved[name] = str(given[name])
+        elif name in defaults:
+            resolved[name] = defaults[name]
+        else:
+            missing.append(name)
     if missing and required:
         raise MissingVariablesError(missing)
     return resolved

@@ -8,13 +8,20 @@ import re
 import zoneinfo
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from campaigns.flow_choices import clean_flow_choices
 from campaigns.models import ProviderAccount
 from campaigns.models.accounts import credential_fields
 from providers.phonon.builder import is_flow_id, is_security_id
 from providers.phonon.encryption import EnvelopeError, load_public_key
 
 KEEP = "Leave blank to keep the stored value."
+# Empty rows under the stored flow choices: room to add some without a script; after
+# saving, as many empty rows are offered again.
+FLOW_CHOICE_BLANK_ROWS = 3
+FLOW_CHOICE_ID = "flow_choice_id"
+FLOW_CHOICE_NAME = "flow_choice_name"
 
 
 def parse_security_ids(text: str) -> dict[str, str]:
@@ -75,6 +82,18 @@ class ProviderAccountForm(forms.ModelForm):
         help_text="Shared secret that signs status callbacks. " + KEEP,
     )
 
+    # Rendered as rows of id + name (flow_choice_id / flow_choice_name); this field
+    # only carries their errors to the editor.
+    flow_choices = forms.Field(
+        required=False,
+        widget=forms.HiddenInput,
+        label=_("Flows at the provider"),
+        help_text=_(
+            "Phonon flow-ids or iovox link ids with a name, so that managers pick the "
+            "flow by its name on the campaign form. Leave a row empty to remove it."
+        ),
+    )
+
     SECRET_FIELDS = (
         "username",
         "password",
@@ -91,6 +110,19 @@ class ProviderAccountForm(forms.ModelForm):
             "encryption_scheme": "The default (AES-ECB) is what Phonon's sample uses; ECB is "
             "weak, so choose CBC or GCM if Phonon agrees to it.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A post without the editor's rows (another client) keeps what is stored.
+        if self.is_bound and FLOW_CHOICE_ID in self.data:
+            ids = self.data.getlist(FLOW_CHOICE_ID)
+            names = self.data.getlist(FLOW_CHOICE_NAME)
+            names += [""] * (len(ids) - len(names))
+            self.flow_choice_rows = [{"id": i, "name": n} for i, n in zip(ids, names, strict=False)]
+        else:
+            self.flow_choice_rows = [dict(row) for row in self.instance.flow_choices or []]
+        filled = [row for row in self.flow_choice_rows if row["id"] or row["name"]]
+        self.flow_choice_rows = filled + [{"id": "", "name": ""}] * FLOW_CHOICE_BLANK_ROWS
 
     def clean_time_zone(self):
         name = self.cleaned_data["time_zone"]
@@ -126,6 +158,10 @@ class ProviderAccountForm(forms.ModelForm):
             value = cleaned.get(name)
             if value:
                 credentials[name] = value
+        choices, problems = clean_flow_choices(kind, self.flow_choice_rows)
+        for problem in problems:
+            self.add_error("flow_choices", problem)
+        self.instance.flow_choices = choices
         needed = credential_fields(kind)
         for name in needed:
             if not credentials.get(name):

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from campaigns.flow_choices import clean_flow_choices
 from campaigns.models import ProviderAccount
 from campaigns.models.accounts import OPTIONAL_CREDENTIAL_FIELDS, credential_fields
 from campaigns.views.accounts import run_connection_test
@@ -49,12 +50,18 @@ class ProviderAccountSerializer(serializers.ModelSerializer):
         help_text="Write-only. Omitted or blank keys keep the stored values.",
     )
     credentials_stored = serializers.SerializerMethodField()
+    flow_choices = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField(allow_blank=True)),
+        required=False,
+        help_text='Phonon flow-ids or iovox link ids with a name: [{"id": "...", "name": "..."}].',
+    )
 
     class Meta:
         model = ProviderAccount
         fields = [
             "id",
             *ProviderAccount.SETTINGS_FIELDS,
+            "flow_choices",
             "credentials",
             "credentials_stored",
             "last_tested_at",
@@ -75,6 +82,11 @@ class ProviderAccountSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         kind = attrs.get("kind") or getattr(self.instance, "kind", None)
+        if "flow_choices" in attrs:
+            choices, problems = clean_flow_choices(kind, attrs["flow_choices"])
+            if problems:
+                raise serializers.ValidationError({"flow_choices": problems})
+            attrs["flow_choices"] = choices
         stored = dict(self.instance.credentials or {}) if self.instance else {}
         given = {k: v for k, v in (attrs.pop("credentials", None) or {}).items() if v}
         merged = {**stored, **given}

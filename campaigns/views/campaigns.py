@@ -68,7 +68,10 @@ RESULTS_CHANGED = "campaign-results-changed"
 @permission_required(VIEW, raise_exception=True)
 @require_safe
 def campaign_list(request):
-    campaigns = Campaign.objects.select_related("account", "flow_version__flow")
+    # Test calls from the campaign form are reachable from there, not listed here.
+    campaigns = Campaign.objects.filter(is_test_call=False).select_related(
+        "account", "flow_version__flow"
+    )
     state = request.GET.get("state", "")
     if state in CampaignState.values:
         campaigns = campaigns.filter(state=state)

@@ -206,3 +206,14 @@ def check_options(options: PaycallSimpleOptions, contact: Contact | None = None)
             )
         )
     return findings
+
+
+def phone_list_line(
+    number: str, cli: str, dtmf: str, *, campaign_cli: str = "", campaign_dtmf: str = ""
+) -> tuple[str, str, str]:
+    """One ``upload_phones`` line (number, cli, dtmf_originator) of a simple-dialer
+    campaign. With ``from_campaign`` "true" the document ignores ``cid_a`` and
+    ``dtmf_a``, and the simple dialer has no campaign-wide caller id or keys of its
+    own, so the campaign's reach each call only through its line. A contact's own
+    value wins over the campaign's."""
+    return number, cli or campaign_cli, dtmf or campaign_dtmf

@@ -136,6 +136,7 @@ def test_contacts_must_have_the_values_the_flow_needs(phone_list, offline_phonon
     phone_list.contacts.filter(line_number=2).update(variables={})
     errors = campaign_problems(settings_for(version, phone_list, offline_phonon_account))
     assert errors["phone_list"] == [
-        "1 contacts have no value for first_name, and the flow gives no default. "
-        "Add the column to the list or a default to the flow."
+        "1 contact has no value for first_name, and the flow gives no default: "
+        "line 2 (+972500000001). Fill the cells, give the variable a default in the "
+        'flow, or tick "Leave those contacts out".'
     ]
