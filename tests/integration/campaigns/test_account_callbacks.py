@@ -246,9 +246,7 @@ def test_a_manager_sees_the_address_and_where_to_paste_it_never_the_credentials(
     assert manager_client.get(f"/campaigns/accounts/{iovox_account.pk}/edit/").status_code == 403
 
 
-def test_an_admin_sees_the_address_on_the_list_and_the_edit_page(
-    admin_client_role, iovox_account
-):
+def test_an_admin_sees_the_address_on_the_list_and_the_edit_page(admin_client_role, iovox_account):
     address = account_status_callback_url(iovox_account)
     for url in ("/campaigns/accounts/", f"/campaigns/accounts/{iovox_account.pk}/edit/"):
         html = admin_client_role.get(url).content.decode()
