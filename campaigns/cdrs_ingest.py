@@ -20,11 +20,12 @@ from django.db import (
     connections,
     transaction,
 )
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from campaigns.models import Call, Campaign, CampaignEvent, Cdr, DispatchBatch
-from campaigns.models.campaigns import BatchState, CallState, Outcome
+from campaigns.models import Call, Campaign, CampaignEvent, Cdr, DispatchBatch, ProviderAccount
+from campaigns.models.campaigns import BatchState, CallState, CampaignState, Outcome
 from phonelists.services import add_do_not_call
 from providers.callbacks import CallbackEvent
 from providers.hangup_causes import describe
@@ -40,6 +41,9 @@ INGEST_CHUNK = 5000
 # Log entries for cells left out, at most, per CDR file read.
 LOGGED_LEFT_OUT = 50
 OPEN_CALL_STATES = (CallState.SENDING, CallState.ACCEPTED)
+# The source of a CDR we made for a call the provider never reported on
+# (campaigns.settling); any real report on that call replaces it.
+SETTLED_SOURCE = "settled"
 
 
 def digits(number: str) -> str:
@@ -119,31 +123,78 @@ def _remove_numbers(cdrs: list[Cdr], campaign: Campaign) -> None:
         add_do_not_call(numbers, source="ivr", reason=f"Marked remove in campaign {campaign.name}")
 
 
-def find_call_for_event(campaign: Campaign, event: CallbackEvent) -> Call | None:
-    calls = Call.objects.filter(campaign=campaign)
+def _scope(
+    campaign: Campaign | None, account: ProviderAccount | None
+) -> tuple[QuerySet[Call], QuerySet[Call]]:
+    """(every call a report may be about, the open calls a bare number may name).
+
+    A campaign's own address knows its campaign. The account's one address knows only
+    the account: a bare number then names an open call of its running campaigns, the
+    oldest campaign first, since a report is more likely late than early.
+    """
+    if campaign is not None:
+        calls = Call.objects.filter(campaign=campaign)
+        return calls, calls.filter(state__in=OPEN_CALL_STATES).order_by("position")
+    if account is None:
+        raise ValueError("A report is routed within a campaign or within an account.")
+    calls = Call.objects.filter(campaign__account=account).select_related("campaign")
+    open_calls = calls.filter(
+        campaign__state=CampaignState.RUNNING, state__in=OPEN_CALL_STATES
+    ).order_by("campaign_id", "position")
+    return calls, open_calls
+
+
+def find_call_for_event(
+    event: CallbackEvent,
+    *,
+    campaign: Campaign | None = None,
+    account: ProviderAccount | None = None,
+) -> Call | None:
+    """The call a status callback is about, by the call's own ids first: our
+    client_identifier (the idempotency key, unique), then the provider's call_id."""
+    calls, open_calls = _scope(campaign, account)
     if event.client_identifier:
         call = calls.filter(idempotency_key=event.client_identifier).first()
         if call:
             return call
+    wanted = digits(event.number)
+    numbers = (wanted, "+" + wanted)
     if event.call_id:
-        call = calls.filter(provider_ref=event.call_id).first()
+        by_ref = calls.filter(provider_ref=event.call_id)
+        # provider_ref has no index of its own; the number narrows the search to the
+        # (campaign, number) index, and only a provider that rewrote the number costs
+        # the wider scan.
+        call = by_ref.filter(number__in=numbers).first() or by_ref.first()
         if call:
             return call
     # iovox calls in doubt never learned their call_id: the number identifies them.
-    wanted = digits(event.number)
-    return (
-        calls.filter(state__in=OPEN_CALL_STATES, number__in=(wanted, "+" + wanted))
-        .order_by("position")
-        .first()
-    )
+    return open_calls.filter(number__in=numbers).first()
 
 
 @transaction.atomic
-def ingest_status_callback(campaign: Campaign, event: CallbackEvent) -> tuple[Cdr | None, bool]:
-    """(the CDR, created?) for a status callback."""
-    call = find_call_for_event(campaign, event)
-    if call is not None and Cdr.objects.filter(call=call).exists():
-        return Cdr.objects.get(call=call), False
+def ingest_status_callback(
+    event: CallbackEvent,
+    *,
+    campaign: Campaign | None = None,
+    account: ProviderAccount | None = None,
+) -> tuple[Cdr | None, bool]:
+    """(the CDR, created?) for a status callback sent to a campaign's address or to an
+    account's. A report on a call settled as "no report" replaces that CDR: the
+    provider's data wins over our guess.
+
+    A campaign's address keeps a report on a call it cannot find as a CDR of no call;
+    an account's has no campaign to keep it in, so it returns (None, False).
+    """
+    call = find_call_for_event(event, campaign=campaign, account=account)
+    if call is not None:
+        campaign = call.campaign
+    if campaign is None:
+        return None, False
+    existing = Cdr.objects.filter(call=call).first() if call is not None else None
+    if existing is not None and existing.source != SETTLED_SOURCE:
+        return existing, False
+    if existing is not None:
+        existing.delete()
     if call is not None and not call.provider_ref and event.call_id:
         Call.objects.filter(pk=call.pk).update(provider_ref=event.call_id)
     row = cdr_row(
@@ -194,6 +245,10 @@ def ingest_steps_report(campaign: Campaign, report) -> tuple[Call | None, bool]:
     if call is not None:
         Call.objects.filter(pk=call.pk).update(steps_report=steps)
     existing = Cdr.objects.filter(call=call).first() if call is not None else None
+    if existing is not None and existing.source == SETTLED_SOURCE:
+        # The report Paycall never sent in time came after all: it replaces our guess.
+        existing.delete()
+        existing = None
     if existing is not None:
         existing.steps = steps
         existing.keys = keys_column(steps)[:500]
@@ -415,7 +470,7 @@ class _Staging:
             for name in self.tables:
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
-    def write(self, rows: list[tuple], updates: list[tuple]) -> None:
+    def write(self, rows: list[tuple], updates: list[tuple], replaced: list[int]) -> None:
         """Stage a chunk here, then have the writer thread move it into the CDR table.
 
         Staging binds every value from Python, so it holds the GIL and runs while this
@@ -437,7 +492,7 @@ class _Staging:
                         copy.write_row(row)
             else:
                 cursor.executemany(self.insert_sql(self.STAGE, len(self.STAGE_COLUMNS)), rows)
-        self.pending = self.writer.submit(self._move, updates)
+        self.pending = self.writer.submit(self._move, updates, replaced)
 
     def wait(self) -> None:
         """Wait for the chunk being moved; its error, if any, is raised here."""
@@ -449,9 +504,13 @@ class _Staging:
     def insert_sql(table: str, width: int) -> str:
         return f"INSERT INTO {table} VALUES ({', '.join(['%s'] * width)})"  # noqa: S608
 
-    def _move(self, updates: list[tuple]) -> None:
-        """The staged rows into the CDR table, their calls completed (writer thread)."""
+    def _move(self, updates: list[tuple], replaced: list[int]) -> None:
+        """The staged rows into the CDR table, their calls completed (writer thread).
+        `replaced`: CDRs settled as "no report" whose calls the file does have; they
+        go first, since a call has one CDR."""
         with transaction.atomic(), connection.cursor() as cursor:
+            if replaced:
+                Cdr.objects.filter(pk__in=replaced, source=SETTLED_SOURCE).delete()
             cursor.execute(self.move_sql, self.move_params)
             cursor.execute(self.complete_sql, self.complete_params)
             # TRUNCATE: on PostgreSQL, DELETE leaves dead rows that every later chunk
@@ -522,10 +581,17 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
     ):
         calls.setdefault(digits(number), pk)
     with_cdr = dict(
-        Cdr.objects.filter(campaign=campaign, call__isnull=False).values_list("call_id", "pk")
+        Cdr.objects.filter(campaign=campaign, call__isnull=False)
+        .exclude(source=SETTLED_SOURCE)
+        .values_list("call_id", "pk")
+    )
+    settled = dict(
+        Cdr.objects.filter(
+            campaign=campaign, source=SETTLED_SOURCE, call__isnull=False
+        ).values_list("call_id", "pk")
     )
     times = {}
-    rows, updates, removed = [], [], set()
+    rows, updates, replaced, removed = [], [], [], set()
     left_out = _CellsLeftOut(campaign)
     read = 0
 
@@ -591,6 +657,8 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
                 continue
             if call_id is not None:
                 with_cdr[call_id] = None
+                if call_id in settled:
+                    replaced.append(settled.pop(call_id))
             rows.append(
                 (
                     line,
@@ -608,9 +676,9 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
                 )
             )
             if len(rows) >= INGEST_CHUNK:
-                staging.write(rows, updates)
-                rows, updates = [], []
-        staging.write(rows, updates)
+                staging.write(rows, updates, replaced)
+                rows, updates, replaced = [], [], []
+        staging.write(rows, updates, replaced)
         staging.wait()
     left_out.record()
     if removed:

@@ -23,6 +23,7 @@ from campaigns.dispatch import dispatch_finished, dispatch_round
 from campaigns.lifecycle import TransitionError, transition
 from campaigns.models import Call, Campaign
 from campaigns.models.campaigns import CallState, CampaignState, DispatchMode
+from campaigns.settling import settle_no_report
 from providers import ProviderError, get_client
 from providers.paycall.cdrs import CdrFormatError
 from providers.paycall.client import API_PREFIX as PAYCALL_API
@@ -147,6 +148,8 @@ def slice_seconds() -> float:
 def run_slice(campaign_id: int, *, chain: str | None, seconds: float | None = None) -> dict:
     deadline = time.monotonic() + (seconds or slice_seconds())
     totals = {"sent": 0, "accepted": 0, "failed": 0, "duplicates": 0}
+    # Once a slice, not every round: it scans the campaign's Accepted calls.
+    settle_no_report(Campaign.objects.select_related("account").get(pk=campaign_id))
     while time.monotonic() < deadline:
         campaign = Campaign.objects.select_related("account").get(pk=campaign_id)
         if chain is not None and campaign.dispatch_chain != chain:

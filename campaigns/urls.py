@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("", include("campaigns.campaign_urls")),
     path("accounts/", accounts.account_list, name="account-list"),
     path("accounts/new/", accounts.account_create, name="account-create"),
+    path("accounts/<id:pk>/", accounts.account_detail, name="account-detail"),
     path("accounts/<id:pk>/edit/", accounts.account_edit, name="account-edit"),
     path("accounts/<id:pk>/delete/", accounts.account_delete, name="account-delete"),
     path("accounts/<id:pk>/test/", accounts.account_test, name="account-test"),

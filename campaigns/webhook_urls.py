@@ -1,5 +1,7 @@
 """Provider-facing webhook URLs, mounted at the root prefix /webhooks/ (outside the
-login-protected pages): /webhooks/campaigns/<key>/<token>/paycall and .../status."""
+login-protected pages): /webhooks/campaigns/<key>/<token>/paycall and .../status per
+campaign, and /webhooks/accounts/<pk>/<token>/status, a provider account's one
+callback address (campaigns.callback_urls writes them out)."""
 
 from django.urls import path
 
@@ -14,4 +16,9 @@ urlpatterns = [
         name="paycall-steps",
     ),
     path("campaigns/<str:key>/<str:token>/status", webhooks.status_callback, name="status"),
+    path(
+        "accounts/<int:pk>/<str:token>/status",
+        webhooks.account_status_callback,
+        name="account-status",
+    ),
 ]

@@ -1,7 +1,13 @@
 """Provider-facing endpoints: Paycall's steps report (return_address) and the signed
-status callback of every other provider's calls. No login: the campaign's secret token in the URL,
-compared in constant time, is the authentication (plus the signature of status
-callbacks, checked by providers.callbacks).
+status callback of every other provider's calls. No login: the secret token in the URL
+(the campaign's, or the provider account's for its one callback address), compared in
+constant time, is the authentication (plus the signature of status callbacks, checked
+by providers.callbacks).
+
+Phonon and iovox are told where to report in their own consoles, once per account, so
+the account's address is the one they use: each report is routed to its campaign by
+the call's own id. A report on no call we know is answered 200 (matched: false), or
+the provider would retry it for ever.
 """
 
 import logging
@@ -13,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns.cdrs_ingest import ingest_status_callback, ingest_steps_report
-from campaigns.models import Campaign
+from campaigns.models import Campaign, ProviderAccount
 from campaigns.tasks import complete_if_settled
 from dialer_site.jsonlimits import json_depth_exceeds, too_deep_message
 from providers import ProviderError
@@ -35,8 +41,29 @@ def _campaign(key: str, token: str) -> Campaign | None:
     return campaign
 
 
+def _account(pk: int, token: str) -> ProviderAccount | None:
+    account = ProviderAccount.objects.filter(pk=pk).first()
+    expected = account.callback_token if account else _DUMMY_TOKEN
+    if not secrets.compare_digest(expected.encode(), token.encode()):
+        return None
+    return account
+
+
 def _refuse(status: int, message: str) -> JsonResponse:
     return JsonResponse({"status": "error", "error": message}, status=status)
+
+
+def _checked(request, receiver, view) -> JsonResponse:
+    """The guards every report passes once its receiver is known by its token."""
+    if len(request.body) > MAX_BODY_BYTES:
+        return _refuse(413, "The report is too large.")
+    if json_depth_exceeds(request.body):
+        return _refuse(400, too_deep_message())
+    try:
+        return view(request, receiver)
+    except ProviderError as error:
+        logger.warning("Refused a report for %r: %s", receiver, error)
+        return _refuse(400, error.message)
 
 
 def _guarded(view):
@@ -47,18 +74,28 @@ def _guarded(view):
         campaign = _campaign(key, token)
         if campaign is None:
             return _refuse(404, "Unknown campaign or wrong token.")
-        if len(request.body) > MAX_BODY_BYTES:
-            return _refuse(413, "The report is too large.")
-        if json_depth_exceeds(request.body):
-            return _refuse(400, too_deep_message())
-        try:
-            return view(request, campaign)
-        except ProviderError as error:
-            logger.warning("Refused a report for campaign %s: %s", campaign.pk, error)
-            return _refuse(400, error.message)
+        return _checked(request, campaign, view)
 
     wrapper.__name__ = view.__name__
     return wrapper
+
+
+def _account_guarded(view):
+    @login_not_required
+    @csrf_exempt
+    @require_POST
+    def wrapper(request, pk: int, token: str):
+        account = _account(pk, token)
+        if account is None:
+            return _refuse(404, "Unknown account or wrong token.")
+        return _checked(request, account, view)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def _callback_secret(account: ProviderAccount) -> str:
+    return (account.credentials or {}).get("callback_secret", "")
 
 
 @_guarded
@@ -72,11 +109,30 @@ def paycall_steps_report(request, campaign: Campaign):
 
 @_guarded
 def status_callback(request, campaign: Campaign):
-    secret = (campaign.account.credentials or {}).get("callback_secret", "")
-    event = parse_status_callback(request.body, request.headers, secret)
-    cdr, created = ingest_status_callback(campaign, event)
+    event = parse_status_callback(request.body, request.headers, _callback_secret(campaign.account))
+    cdr, created = ingest_status_callback(event, campaign=campaign)
     if created:
         complete_if_settled(campaign)
     return JsonResponse(
         {"status": "ok", "matched": bool(cdr and cdr.call_id), "duplicate": not created}
     )
+
+
+@_account_guarded
+def account_status_callback(request, account: ProviderAccount):
+    event = parse_status_callback(request.body, request.headers, _callback_secret(account))
+    cdr, created = ingest_status_callback(event, account=account)
+    if cdr is None:
+        logger.warning(
+            "Account %s: a %s report on call %r (%r, number %s) matches no call of its "
+            "campaigns; answered 200 so that it is not sent again.",
+            account.pk,
+            event.provider,
+            event.call_id,
+            event.client_identifier,
+            event.number,
+        )
+        return JsonResponse({"status": "ok", "matched": False, "duplicate": False})
+    if created:
+        complete_if_settled(cdr.campaign)
+    return JsonResponse({"status": "ok", "matched": True, "duplicate": not created})

@@ -33,6 +33,7 @@ from django_tasks_db.models import DBTaskResult
 from campaigns.models import Campaign
 from campaigns.models.campaigns import CampaignState
 from campaigns.rounds import lease_margin, lease_seconds
+from campaigns.settling import settle_overdue
 from campaigns.tasks import slice_seconds, start_dispatch
 from phonelists.models import PhoneList
 from phonelists.services import import_lease
@@ -299,6 +300,8 @@ def sweep(now: dt.datetime | None = None) -> dict:
         "imports_resumed": resume_imports(now),
         "chains_restarted": resume_dispatch(now),
         "sandbox_calls_released": release_stale_claims(now),
+        # Calls no dispatch chain looks after (paused or completed campaigns).
+        "calls_settled": settle_overdue(now),
     }
 
 
