@@ -29,7 +29,7 @@ from flows.models import FlowVersion
 from phonelists import services as phonelists
 from phonelists.models import PhoneList
 from providers import get_client
-from sandbox.demo import DEMO_FLOW_ID, DEMO_LINK_ID
+from sandbox.demo import DEMO_ENCRYPTED_FLOW_ID, DEMO_FLOW_ID, DEMO_LINK_ID
 from sandbox.models import LedgerCall
 from sandbox.tasks import complete_calls
 
@@ -98,7 +98,7 @@ DEMO_CAMPAIGNS = (
         CLINIC_FLOW,
         "Phonon encrypted (sandbox)",
         CLINIC_LIST,
-        phonon_flow_id=DEMO_FLOW_ID,
+        phonon_flow_id=DEMO_ENCRYPTED_FLOW_ID,
     ),
     DemoCampaign(
         "Demo: clinic reminders by iovox",
