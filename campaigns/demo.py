@@ -210,7 +210,8 @@ def run_demo_campaign(campaign: Campaign) -> None:
     client = get_client(campaign.account, session=session)
     try:
         for _ in range(MAX_ROUNDS):
-            dispatch_round(campaign.pk, client=client)
+            # One request at a time: the in-process site answers in this thread.
+            dispatch_round(campaign.pk, client=client, parallel=1)
             if dispatch_finished(campaign):
                 break
         # The sandbox's worker would simulate the calls a moment later and report
