@@ -44,10 +44,13 @@ class PhoneListCollection(generics.ListCreateAPIView):
                 name=data["name"],
                 upload=data["file"],
                 default_country=data["default_country"],
+                number_policy=data["number_policy"],
                 created_by=request.user,
                 mapping=data.get("mapping"),
                 enqueue=tasks.import_phone_list.enqueue,
             )
+        except services.NameTaken as taken:
+            return Response({"name": [str(taken)]}, status=status.HTTP_400_BAD_REQUEST)
         except FileRefused as refusal:
             return Response({"file": [str(refusal)]}, status=status.HTTP_400_BAD_REQUEST)
         except services.MappingInvalid as invalid:

@@ -3,9 +3,11 @@ comes back as an error beside the file field."""
 
 import phonenumbers
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .columns import ROLES
 from .limits import limit
+from .models import NumberPolicy, PhoneList
 
 # Names of the regions people here use most; the rest show their code.
 _REGION_NAMES = {
@@ -32,20 +34,54 @@ def country_choices() -> list[tuple[str, str]]:
     ]
 
 
+NUMBER_POLICY_CHOICES = [
+    (NumberPolicy.REGION.value, _("Valid for its region (recommended)")),
+    (NumberPolicy.E164.value, _("Well-formed E.164: + and 8 to 15 digits")),
+]
+
+
 class PhoneListUploadForm(forms.Form):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, label=_("Name"))
     default_country = forms.ChoiceField(
         choices=country_choices,
         required=False,
         initial="IL",
+        label=_("Default country"),
         help_text="Local numbers such as 0541234567 get this country's code.",
     )
-    file = forms.FileField(
-        help_text=(
-            "Comma-delimited .csv or .txt (number, cli, dtmf_originator, then optional "
-            "columns), or one compressed as .zip or .gz."
-        )
+    number_policy = forms.ChoiceField(
+        choices=NUMBER_POLICY_CHOICES,
+        initial=NumberPolicy.REGION.value,
+        required=False,
+        label=_("Numbers accepted"),
+        help_text=_(
+            "“Valid for its region” refuses numbers outside the ranges in use in their "
+            "country. “Well-formed E.164” accepts any number of the right shape, e.g. "
+            "new ranges the check does not know yet. Local numbers need the default "
+            "country either way."
+        ),
     )
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "An Excel .xlsx (first sheet) or a comma-delimited .csv or .txt (number, cli, "
+            "dtmf_originator, then optional columns), or one compressed as .zip or .gz. "
+            "With a header row, columns other than the number become variables."
+        ),
+    )
+
+    def clean_number_policy(self) -> str:
+        return self.cleaned_data["number_policy"] or NumberPolicy.REGION.value
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if PhoneList.objects.filter(name=name).exists():
+            raise forms.ValidationError(
+                _('There is already a phone list called "%(name)s": choose another name.'),
+                code="unique",
+                params={"name": name},
+            )
+        return name
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -71,7 +107,9 @@ class DoNotCallForm(forms.Form):
 
 
 class DoNotCallUploadForm(forms.Form):
-    file = forms.FileField(help_text="The first column holds the numbers; .csv .txt .zip .gz.")
+    file = forms.FileField(
+        help_text=_("The first column holds the numbers; .xlsx .csv .txt .zip .gz.")
+    )
     default_country = forms.ChoiceField(choices=country_choices, required=False, initial="IL")
 
 

@@ -8,6 +8,7 @@ transaction; between chunks the progress is saved and the cancel flag is read.
 """
 
 import csv
+import heapq
 import json
 import os
 from collections import Counter
@@ -20,7 +21,7 @@ from django.db import connection, transaction
 from . import columns
 from .dedupe import NumberSet
 from .limits import current_limits
-from .models import Contact, DoNotCall, PhoneList
+from .models import Contact, DoNotCall, NumberPolicy, PhoneList
 from .pipeline import FileSpec, validated_blocks, validated_blocks_in_worker
 from .rows import ListRules
 
@@ -134,6 +135,7 @@ def file_spec(phone_list: PhoneList) -> FileSpec:
             default_region=phone_list.default_country or None,
             mapping=mapping,
             max_columns=limits["PHONELIST_MAX_COLUMNS"],
+            well_formed=phone_list.number_policy == NumberPolicy.E164,
         ),
         limits=limits,
     )
@@ -165,28 +167,34 @@ def run_import(
         rejected_csv.writerow(["line", "reason", "content"])
 
         def reject(line_number: int, reason: str, content: str) -> None:
+            # content: the line as it was in the file (an Excel row as CSV).
             rejected_csv.writerow([line_number, reason, spreadsheet_safe(content)])
 
         try:
             for result, bytes_read in results:
                 tally.total += len(result.accepted) + len(result.rejected)
                 tally.dtmf_chars_dropped += result.dtmf_chars_dropped
-                for line_number, reason, content in result.rejected:
+                for _line_number, reason, _content in result.rejected:
                     tally.rejected += 1
                     reasons[reason] += 1
-                    reject(line_number, reason, content)
+                left_out = []
                 rows = []
-                for row in result.accepted:
+                for row, line in zip(result.accepted, result.accepted_lines, strict=True):
                     key = int(row[1][1:])
                     if not seen.add(key):
                         tally.duplicates += 1
-                        reject(row[0], REASON_DUPLICATE, row[1])
+                        left_out.append((row[0], REASON_DUPLICATE, line))
                         continue
                     if key in dnc:
                         tally.dnc += 1
-                        reject(row[0], REASON_DNC, row[1])
+                        left_out.append((row[0], REASON_DNC, line))
                         continue
                     rows.append(row)
+                # The rejected-lines file in file order (both lists are in line order).
+                for line_number, reason, content in heapq.merge(
+                    result.rejected, left_out, key=_line_of
+                ):
+                    reject(line_number, reason, content)
                 _add_preview(tally, rows)
                 writer.write(rows)
                 tally.imported += len(rows)
@@ -195,6 +203,10 @@ def run_import(
         finally:
             results.close()
     return tally
+
+
+def _line_of(entry: tuple) -> int:
+    return entry[0]
 
 
 def _expected_rows(phone_list: PhoneList) -> int:

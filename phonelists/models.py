@@ -7,6 +7,7 @@ feed many campaigns.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class NumberPolicy(models.TextChoices):
@@ -14,6 +15,13 @@ class NumberPolicy(models.TextChoices):
     REGION = "region", "Valid for its region"
     # The providers' documents define E.164 by its shape: +, 8 to 15 digits.
     E164 = "e164", "Well-formed E.164"
+
+
+IMPORTED_WITHOUT_NUMBERS = _("Imported, but no usable numbers")
+NO_USABLE_NUMBERS = _(
+    "No line of this list was imported: each was refused, a duplicate or on the "
+    "do-not-call list, so a campaign on it would call no one. See why below."
+)
 
 
 class PhoneList(models.Model):
@@ -82,6 +90,26 @@ class PhoneList(models.Model):
         return self.status in self.FINISHED
 
     @property
+    def has_no_usable_numbers(self) -> bool:
+        """Imported, but every line was refused (or a duplicate, or do-not-call): a
+        campaign on this list would call no one."""
+        return self.status == self.Status.DONE and self.imported == 0 and self.total > 0
+
+    @property
+    def warning(self) -> str:
+        """What a person should know before using the list; empty when nothing."""
+        if self.has_no_usable_numbers:
+            return str(NO_USABLE_NUMBERS)
+        return ""
+
+    @property
+    def status_label(self) -> str:
+        """The status as shown: "Imported" is not said of a list with no number."""
+        if self.has_no_usable_numbers:
+            return str(IMPORTED_WITHOUT_NUMBERS)
+        return str(self.get_status_display())
+
+    @property
     def rejected_path(self) -> str:
         return f"phonelists/{self.pk}/rejected.csv"
 
@@ -95,6 +123,7 @@ class PhoneList(models.Model):
             "dnc": self.dnc,
             "reasons": self.reasons,
             "dtmf_chars_dropped": self.dtmf_chars_dropped,
+            "number_policy": self.number_policy,
         }
 
     @property

@@ -27,6 +27,23 @@ REASON_UNKNOWN_COUNTRY = "unknown country code"
 REASON_NO_DEFAULT_COUNTRY = "local number but the list has no default country"
 REASON_INVALID_LENGTH = "wrong length for its country"
 REASON_INVALID_FOR_REGION = "not a valid number for its region"
+REASON_NOT_E164 = "not a well-formed E.164 number (+ and 8 to 15 digits)"
+
+# The providers' documents define E.164 by its shape: a plus, then 8 to 15 digits
+# (country code first, so not starting with 0).
+E164_MIN_DIGITS = 8
+E164_MAX_DIGITS = 15
+# Refusals a well-formed number may override: phonenumbers does not know the range
+# or the length, but the number has the shape the providers accept.
+_SHAPE_MAY_OVERRIDE = frozenset(
+    {
+        REASON_TOO_SHORT,
+        REASON_TOO_LONG,
+        REASON_UNKNOWN_COUNTRY,
+        REASON_INVALID_LENGTH,
+        REASON_INVALID_FOR_REGION,
+    }
+)
 
 # Separators people type inside numbers; anything else that is not a digit is refused.
 _SEPARATORS = str.maketrans("", "", " -.()/\u00a0\t")
@@ -209,7 +226,11 @@ def _fast(digits: str) -> Verdict | None:
 
 
 def normalise_number(
-    raw: str, default_region: str | None = None, *, possible_only: bool = False
+    raw: str,
+    default_region: str | None = None,
+    *,
+    possible_only: bool = False,
+    well_formed: bool = False,
 ) -> Verdict:
     """Read one number the way the Paycall document describes it.
 
@@ -221,7 +242,42 @@ def normalise_number(
     `possible_only` accepts numbers of a possible length for their country even when
     phonenumbers does not know the range: right for caller IDs, which are shown, not
     dialled, and are often service numbers newer than the metadata.
+
+    `well_formed` (a list's "well-formed E.164" policy) also accepts what is refused
+    only for not being valid in its region, when its E.164 form has the providers'
+    shape: +, 8 to 15 digits. A local number still needs the default region.
     """
+    verdict = _normalise(raw, default_region, possible_only)
+    if well_formed and verdict.e164 is None and verdict.reason in _SHAPE_MAY_OVERRIDE:
+        return _by_shape(raw.strip().translate(_SEPARATORS), default_region, verdict)
+    return verdict
+
+
+def _by_shape(text: str, default_region: str | None, refused: Verdict) -> Verdict:
+    """The number as E.164 by shape alone, or the strict refusal when it has not the
+    shape. `text` has passed `_normalise`'s checks (digits, optional plus)."""
+    if text[0] == "+":
+        digits = text[1:]
+    elif text.startswith("00"):
+        digits = text[2:]
+    elif text[0] == "0":
+        if default_region is None:
+            return Verdict(None, REASON_NO_DEFAULT_COUNTRY)
+        try:
+            numobj = phonenumbers.parse(text, default_region)
+        except NumberParseException:
+            return refused
+        digits = phonenumbers.format_number(numobj, phonenumbers.PhoneNumberFormat.E164)[1:]
+    else:
+        digits = text
+    if digits[:1] == "0" or not E164_MIN_DIGITS <= len(digits) <= E164_MAX_DIGITS:
+        return Verdict(None, REASON_NOT_E164)
+    plan = _PLANS.get(digits[:1]) or _PLANS.get(digits[:2]) or _PLANS.get(digits[:3])
+    region = plan.regions[0] if plan is not None and plan.single else None
+    return Verdict("+" + digits, None, region)
+
+
+def _normalise(raw: str, default_region: str | None, possible_only: bool) -> Verdict:
     text = raw.strip().translate(_SEPARATORS)
     if not text:
         return Verdict(None, REASON_EMPTY)
@@ -253,8 +309,9 @@ class NumberReader:
 
     MEMO_LIMIT = 50_000
 
-    def __init__(self, default_region: str | None):
+    def __init__(self, default_region: str | None, *, well_formed: bool = False):
         self.default_region = default_region
+        self.well_formed = well_formed
         self._memo: dict[str, Verdict] = {}
 
     def __call__(self, raw: str) -> Verdict:
@@ -266,7 +323,7 @@ class NumberReader:
                 return Verdict(found[0], None, found[1])
         verdict = self._memo.get(raw)
         if verdict is None:
-            verdict = normalise_number(raw, self.default_region)
+            verdict = normalise_number(raw, self.default_region, well_formed=self.well_formed)
             if len(self._memo) < self.MEMO_LIMIT:
                 self._memo[raw] = verdict
         return verdict

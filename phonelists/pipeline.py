@@ -12,7 +12,15 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .reading import LINE_TOO_LONG, FileRefused, open_decompressed, open_text
+from .reading import (
+    LINE_TOO_LONG,
+    XLSX,
+    FileRefused,
+    XlsxLines,
+    iter_xlsx_rows,
+    open_decompressed,
+    open_text,
+)
 from .rows import BlockResult, BlockValidator, ListRules
 
 BLOCK_LINES = 20_000
@@ -70,22 +78,63 @@ def _blocks(text, spec: FileSpec, too_long: list) -> Iterator[list[tuple[int, st
         yield block
 
 
+def _xlsx_blocks(
+    source, spec: FileSpec, too_long: list
+) -> Iterator[tuple[list[tuple[int, str]], int]]:
+    """The first sheet's non-empty rows as (row number, comma-delimited line), in
+    blocks, with the bytes read so far estimated from the rows read (a zip is not
+    read front to back). The same limits as a text file."""
+    max_line = spec.limits["PHONELIST_MAX_LINE_LENGTH"]
+    max_rows = spec.limits["PHONELIST_MAX_ROWS"]
+    as_line = XlsxLines()
+    header_pending = spec.has_header
+    rows = 0
+    block: list[tuple[int, str]] = []
+    position = 0
+    for row_number, cells, row_count in iter_xlsx_rows(source, spec.file_size, spec.limits):
+        if header_pending:
+            header_pending = False
+            continue
+        rows += 1
+        if rows > max_rows:
+            raise FileRefused(f"The list has more than {max_rows} rows.")
+        line = as_line(cells)
+        if len(line) > max_line:
+            too_long.append((row_number, LINE_TOO_LONG, line[:80]))
+            continue
+        block.append((row_number, line))
+        if len(block) >= BLOCK_LINES:
+            if row_count:
+                position = min(spec.file_size, spec.file_size * row_number // row_count)
+            yield block, position
+            block = []
+    if block:
+        yield block, spec.file_size
+
+
+def _text_blocks(source, spec: FileSpec, too_long: list):
+    binary = open_decompressed(source, spec.file_format, spec.file_size, spec.limits)
+    text = open_text(binary, spec.encoding or "utf-8")
+    for block in _blocks(text, spec, too_long):
+        yield block, source.tell()
+
+
 def validated_blocks(spec: FileSpec) -> Iterator[tuple[BlockResult, int]]:
     """(block result, bytes of the stored file read so far), in file order. Lines
     refused before parsing (too long) are added to the next result's rejections."""
     validator = BlockValidator(spec.rules)
     too_long: list = []
+    read_blocks = _xlsx_blocks if spec.file_format == XLSX else _text_blocks
     with open(spec.path, "rb") as source:
-        binary = open_decompressed(source, spec.file_format, spec.file_size, spec.limits)
-        text = open_text(binary, spec.encoding or "utf-8")
-        for block in _blocks(text, spec, too_long):
+        position = 0
+        for block, position in read_blocks(source, spec, too_long):
             result = validator.validate(block)
             if too_long:
                 result.rejected = sorted(result.rejected + too_long)
                 too_long.clear()
-            yield result, source.tell()
+            yield result, position
         if too_long:
-            yield BlockResult(rejected=list(too_long)), source.tell()
+            yield BlockResult(rejected=list(too_long)), max(position, source.tell())
 
 
 def _serve(spec: FileSpec, conn) -> None:

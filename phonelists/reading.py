@@ -1,7 +1,9 @@
 """Reading an uploaded list file as the Paycall document accepts it: comma-delimited
 text (`.csv`, `.txt`), lines ending CRLF or LF, optionally compressed as `.zip` (one
 file inside: a zip of several is refused, where Paycall would silently take the first) or
-`.gz` (tarballs are not supported).
+`.gz` (tarballs are not supported); and Excel workbooks (`.xlsx`, the first sheet),
+known by their content whatever their name, which the import turns into the same
+comma-delimited lines.
 
 Everything streams: the file is decompressed in small pieces, the limits are checked
 as bytes arrive (a zip or gz bomb stops within a few hundred kilobytes of memory), and
@@ -10,11 +12,13 @@ rows are handed out one at a time.
 
 import codecs
 import csv
+import datetime
 import io
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import PurePosixPath
 
 import charset_normalizer
@@ -22,8 +26,15 @@ from django.utils.translation import gettext
 
 from .limits import current_limits, limit
 
-ACCEPTED_EXTENSIONS = (".csv", ".txt", ".zip", ".gz")
+XLSX = "xlsx"
+ACCEPTED_EXTENSIONS = (".csv", ".txt", ".zip", ".gz", ".xlsx")
 TARBALL_EXTENSIONS = (".tar.gz", ".tgz", ".tar")
+# Spreadsheet formats openpyxl cannot read: the uploader saves the sheet again.
+OTHER_SPREADSHEET_EXTENSIONS = (".xls", ".xlsb", ".xlsm", ".ods", ".numbers")
+# The start of an OLE2 compound file: an Excel 97-2003 .xls (or a .doc).
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The part every .xlsx workbook (an Office Open XML zip package) has.
+XLSX_WORKBOOK_PART = "xl/workbook.xml"
 _CHUNK = 64 * 1024
 SAMPLE_BYTES = 64 * 1024
 # Encodings the detector may choose from when the text is not UTF-8: the product's
@@ -41,25 +52,60 @@ def refuse_tarball() -> FileRefused:
     )
 
 
+def refuse_other_spreadsheet() -> FileRefused:
+    return FileRefused(
+        gettext(
+            "This spreadsheet format cannot be read (an old Excel .xls or similar). "
+            "Save it as .xlsx or CSV and upload that."
+        )
+    )
+
+
 def check_filename(filename: str) -> str:
     """The format named by the file's extension, or FileRefused."""
     lower = filename.lower()
     if lower.endswith(TARBALL_EXTENSIONS):
         raise refuse_tarball()
+    if lower.endswith(OTHER_SPREADSHEET_EXTENSIONS):
+        raise refuse_other_spreadsheet()
     for extension in ACCEPTED_EXTENSIONS:
         if lower.endswith(extension):
             return extension[1:]
     raise FileRefused(
-        "Unsupported file type: upload a comma-delimited .csv or .txt file, "
-        "or one compressed as .zip or .gz."
+        gettext(
+            "Unsupported file type: upload an Excel .xlsx file, a comma-delimited .csv or "
+            ".txt file, or one compressed as .zip or .gz."
+        )
     )
 
 
-def detect_format(filename: str, head: bytes) -> str:
-    """csv | txt | zip | gz, from the name and the first bytes (they must agree)."""
+def is_xlsx_package(source) -> bool:
+    """Whether a seekable zip file is an Excel workbook (has xl/workbook.xml). The
+    position of `source` is back at 0 afterwards."""
+    try:
+        source.seek(0)
+        with zipfile.ZipFile(source) as archive:
+            return XLSX_WORKBOOK_PART in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return False
+    finally:
+        source.seek(0)
+
+
+def detect_format(filename: str, head: bytes, source=None) -> str:
+    """csv | txt | zip | gz | xlsx, from the name and the first bytes (they must
+    agree). An Excel workbook is known by its content (a zip holding
+    xl/workbook.xml, looked for in `source` when given) whatever its name: people
+    rename a workbook to .csv when told to upload a CSV."""
     named = check_filename(filename)
     is_zip = head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06")
     is_gzip = head.startswith(b"\x1f\x8b")
+    if head.startswith(OLE2_SIGNATURE):
+        raise refuse_other_spreadsheet()
+    if is_zip and source is not None and is_xlsx_package(source):
+        return XLSX
+    if named == XLSX:
+        raise FileRefused(gettext("The file is named .xlsx but is not an Excel workbook."))
     if named == "zip" and not is_zip:
         raise FileRefused("The file is named .zip but is not a zip archive.")
     if named == "gz" and not is_gzip:
@@ -171,6 +217,10 @@ class _ZipStream(_Limited):
             raise FileRefused("The file inside the .zip is encrypted.")
         if first.filename.lower().endswith(TARBALL_EXTENSIONS + (".zip", ".gz")):
             raise FileRefused("The first file inside the .zip is itself an archive.")
+        if first.filename.lower().endswith((".xlsx", *OTHER_SPREADSHEET_EXTENSIONS)):
+            raise FileRefused(
+                gettext("The .zip holds a spreadsheet: upload the .xlsx file itself, unzipped.")
+            )
         super().__init__(source, first.compress_size, limits)
         if first.file_size > self.max_bytes:
             raise FileRefused(f"The file is larger than {self.max_bytes} bytes once decompressed.")
@@ -323,3 +373,124 @@ def iter_rows(text: io.TextIOBase) -> Iterator[tuple[int, list[str] | RowProblem
 
 def open_text(binary: io.BufferedReader, encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
+
+
+# --- Excel workbooks ------------------------------------------------------------------
+
+
+def cell_text(value) -> str:
+    """An Excel cell's value as the text a CSV would hold. Excel stores numbers as
+    floats: 972541234567 comes back as 972541234567.0 (shown 9.72541E+11) and must be
+    its digits again, without ".0" or an exponent. (A leading zero Excel dropped is
+    gone: a local number then reads as international, or as local with the list's
+    default country.)"""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return str(value)
+    return str(value)
+
+
+class XlsxLines:
+    """The import-time encoder of an Excel row as one comma-delimited line (what the
+    validator splits, and what the rejected-lines file shows)."""
+
+    def __init__(self):
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="")
+
+    def __call__(self, cells: list[str]) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        # A line break inside a cell would split the row in two: it becomes a space.
+        self.writer.writerow(
+            [c.replace("\r\n", " ").replace("\n", " ").replace("\r", " ") for c in cells]
+        )
+        return self.buffer.getvalue()
+
+
+def _check_package(source, compressed_size: int, limits: dict) -> None:
+    """The limits on decompressed size, from the zip directory: openpyxl reads the
+    sheet as a stream, but a workbook's parts still decompress."""
+    try:
+        source.seek(0)
+        with zipfile.ZipFile(source) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise FileRefused(gettext("The Excel file is damaged (%s).") % error) from error
+    finally:
+        source.seek(0)
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise FileRefused(gettext("The Excel file is password-protected: save it without one."))
+    total = sum(info.file_size for info in infos)
+    maximum = limits["PHONELIST_MAX_UNCOMPRESSED_BYTES"]
+    if total > maximum:
+        raise FileRefused(f"The file is larger than {maximum} bytes once decompressed.")
+    ratio = limits["PHONELIST_MAX_COMPRESSION_RATIO"]
+    if total > limits["PHONELIST_RATIO_FLOOR_BYTES"] and total > ratio * max(compressed_size, 1):
+        raise FileRefused(
+            f"The file decompresses more than {ratio} times its size: refused as a "
+            "possible compression bomb."
+        )
+
+
+def iter_xlsx_rows(
+    source, compressed_size: int, limits: dict | None = None
+) -> Iterator[tuple[int, list[str], int | None]]:
+    """(row number, cells as text, the sheet's row count if it says) for each
+    non-empty row of the workbook's first sheet, streamed with openpyxl's read-only
+    mode. Rows are cut at one column past the column limit (the validator refuses
+    them), so a sheet of 16,384 columns costs no memory."""
+    # openpyxl is imported here, not at the top: only Excel uploads need it, and
+    # the import's worker processes start faster without it.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    limits = limits or current_limits()
+    _check_package(source, compressed_size, limits)
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise FileRefused(gettext("The Excel file cannot be read (%s).") % error) from error
+    try:
+        if not workbook.worksheets:
+            raise FileRefused(gettext("The Excel file has no worksheet."))
+        sheet = workbook.worksheets[0]
+        try:
+            row_count = sheet.max_row
+        except (ValueError, TypeError):
+            row_count = None
+        # Dimensions written by some programs are wrong: read every row there is.
+        sheet.reset_dimensions()
+        max_col = limits["PHONELIST_MAX_COLUMNS"] + 1
+        rows = sheet.iter_rows(max_col=max_col, values_only=True)
+        for number, values in enumerate(rows, start=1):
+            cells = [cell_text(value) for value in values]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if cells:
+                yield number, cells, row_count
+    except FileRefused:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a damaged sheet
+        raise FileRefused(gettext("The Excel file cannot be read (%s).") % error) from error
+    finally:
+        workbook.close()

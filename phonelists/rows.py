@@ -27,13 +27,18 @@ class ListRules:
     default_region: str | None
     mapping: tuple  # of (role, name); empty for a file without a header
     max_columns: int
+    # The list's "well-formed E.164" number policy; False: valid for its region.
+    well_formed: bool = False
 
 
 @dataclass
 class BlockResult:
     # (line number, E.164 number, cli, dtmf, alternates JSON, variables JSON)
     accepted: list = field(default_factory=list)
-    # (line number, reason, content)
+    # The accepted rows' lines as they were in the file, in the order of `accepted`
+    # (the rejected-lines file shows them for duplicates and do-not-call numbers).
+    accepted_lines: list = field(default_factory=list)
+    # (line number, reason, the line as it was in the file)
     rejected: list = field(default_factory=list)
     dtmf_chars_dropped: int = 0
 
@@ -58,7 +63,7 @@ class BlockValidator:
 
     def __init__(self, rules: ListRules):
         self.rules = rules
-        self.read_number = NumberReader(rules.default_region)
+        self.read_number = NumberReader(rules.default_region, well_formed=rules.well_formed)
         self.cli_memo: dict = {}
         self._shapes: dict[int, tuple] = {}
 
@@ -88,21 +93,22 @@ class BlockValidator:
     def validate(self, block: list[tuple[int, str]]) -> BlockResult:
         result = BlockResult()
         accepted, rejected = result.accepted, result.rejected
+        accepted_line = result.accepted_lines.append
         read_number = self.read_number
         max_columns = self.rules.max_columns
-        for line_number, cells in _split(block):
+        for line_number, cells, line in _split(block):
             if isinstance(cells, csv.Error):
-                rejected.append((line_number, f"unreadable line ({cells})", ""))
+                rejected.append((line_number, f"unreadable line ({cells})", _content(line)))
                 continue
             width = len(cells)
             if width > max_columns:
-                rejected.append((line_number, TOO_MANY_COLUMNS, ",".join(cells[:5])))
+                rejected.append((line_number, TOO_MANY_COLUMNS, _content(line)))
                 continue
             shape, variables_json, variable_indexes, pick_variables = self._shape(width)
             last_variable = variable_indexes[-1] if variable_indexes else -1
             verdict = read_number(cells[shape.number] if shape.number < width else "")
             if verdict.e164 is None:
-                rejected.append((line_number, verdict.reason, _content(cells)))
+                rejected.append((line_number, verdict.reason, _content(line)))
                 continue
             cli = ""
             if shape.cli is not None and shape.cli < width:
@@ -111,7 +117,7 @@ class BlockValidator:
                     cli_verdict = self._cli(raw_cli, verdict.region)
                     if cli_verdict.e164 is None:
                         reason = f"{REASON_BAD_CLI}: {cli_verdict.reason}"
-                        rejected.append((line_number, reason, _content(cells)))
+                        rejected.append((line_number, reason, _content(line)))
                         continue
                     cli = cli_verdict.e164
             dtmf = ""
@@ -134,6 +140,7 @@ class BlockValidator:
                 values = tuple(cells[i].strip() if i < width else "" for i in variable_indexes)
             variables = variables_json(values)
             accepted.append((line_number, verdict.e164, cli, dtmf, alternates, variables))
+            accepted_line(line)
         return result
 
     def _cli(self, raw: str, callee_region: str | None):
@@ -143,7 +150,10 @@ class BlockValidator:
             # A caller ID without a country code is read in the callee's country. It must
             # be a possible number; it is shown, not dialled (see normalise_number).
             verdict = normalise_number(
-                raw, callee_region or self.rules.default_region, possible_only=True
+                raw,
+                callee_region or self.rules.default_region,
+                possible_only=True,
+                well_formed=self.rules.well_formed,
             )
             if len(self.cli_memo) < NumberReader.MEMO_LIMIT:
                 self.cli_memo[key] = verdict
@@ -151,26 +161,34 @@ class BlockValidator:
 
 
 def _split(block: list[tuple[int, str]]):
-    """(line number, cells) for each row of the block, or (line number, csv.Error).
-    A block without quotes is split on commas directly (three times faster than the
-    csv module, and the same answer); otherwise the csv module reads it, quoted
-    fields across lines included."""
+    """(line number, cells, the line as in the file) for each row of the block, or
+    (line number, csv.Error, line). A block without quotes is split on commas
+    directly (three times faster than the csv module, and the same answer);
+    otherwise the csv module reads it, quoted fields across lines included (their
+    line is the record's lines joined)."""
     if not any('"' in text for _, text in block):
         for line_number, text in block:
-            yield line_number, text.rstrip("\r\n").split(",")
+            line = text.rstrip("\r\n")
+            yield line_number, line.split(","), line
         return
     line_numbers = [number for number, _ in block]
-    reader = csv.reader([text for _, text in block])
+    texts = [text for _, text in block]
+    reader = csv.reader(texts)
+    start = 0
     while True:
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            yield line_numbers[min(reader.line_num, len(line_numbers)) - 1], error
+            end = min(reader.line_num, len(line_numbers))
+            yield line_numbers[end - 1], error, "".join(texts[start:end]).rstrip("\r\n")
+            start = end
             continue
-        yield line_numbers[reader.line_num - 1], cells
+        end = reader.line_num
+        yield line_numbers[end - 1], cells, "".join(texts[start:end]).rstrip("\r\n")
+        start = end
 
 
-def _content(cells: list[str]) -> str:
-    return ",".join(cells)[:REJECTED_CONTENT_CHARS]
+def _content(line: str) -> str:
+    return line[:REJECTED_CONTENT_CHARS]

@@ -2,13 +2,14 @@
 
 import phonenumbers
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dialer_site.schema import UploadField
 
 from .columns import ROLES
 from .limits import limit
-from .models import Contact, DoNotCall, PhoneList
+from .models import Contact, DoNotCall, NumberPolicy, PhoneList
 
 
 class PhoneListSerializer(serializers.ModelSerializer):
@@ -17,6 +18,14 @@ class PhoneListSerializer(serializers.ModelSerializer):
     contacts_url = serializers.SerializerMethodField()
     rejected_url = serializers.SerializerMethodField()
     progress_percent = serializers.IntegerField(read_only=True)
+    status_display = serializers.CharField(
+        source="status_label", read_only=True,
+        help_text="The status in words; \"Imported, but no usable numbers\" when nothing was.",
+    )  # fmt: skip
+    warning = serializers.CharField(
+        read_only=True,
+        help_text="Non-empty when the list is imported but holds no number to call.",
+    )
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -24,7 +33,8 @@ class PhoneListSerializer(serializers.ModelSerializer):
     class Meta:
         model = PhoneList
         fields = [
-            "id", "name", "default_country", "status", "progress_percent", "error",
+            "id", "name", "default_country", "number_policy", "status", "status_display",
+            "warning", "progress_percent", "error",
             "original_filename", "file_size", "file_format", "encoding", "has_header",
             "headers", "mapping", "sample_rows", "report", "preview", "created_by",
             "created_at", "started_at", "finished_at", "status_url", "contacts_url",
@@ -57,15 +67,29 @@ class MappingEntrySerializer(serializers.Serializer):
 
 class PhoneListUploadSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
-    file = UploadField(help_text="A .csv, .txt, .zip or .gz list file.")
+    file = UploadField(help_text="A .xlsx, .csv, .txt, .zip or .gz list file.")
     default_country = serializers.CharField(
         max_length=2, required=False, allow_blank=True, default="",
         help_text="ISO region of local numbers, e.g. IL.",
+    )  # fmt: skip
+    number_policy = serializers.ChoiceField(
+        choices=NumberPolicy.choices, required=False, default=NumberPolicy.REGION,
+        help_text="region: numbers valid for their region (default); e164: any well-formed "
+        "E.164 number (+, 8 to 15 digits). Local numbers need default_country either way.",
     )  # fmt: skip
     mapping = serializers.JSONField(
         required=False,
         help_text='Optional: one {"role", "name"} per column; roles: ' + ", ".join(ROLES),
     )
+
+    def validate_name(self, value: str) -> str:
+        if PhoneList.objects.filter(name=value).exists():
+            raise serializers.ValidationError(
+                _('There is already a phone list called "%(name)s": choose another name.')
+                % {"name": value},
+                code="unique",
+            )
+        return value
 
     def validate_default_country(self, value: str) -> str:
         value = value.upper()

@@ -15,24 +15,27 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+from django.utils.translation import gettext
 
 from . import columns
 from .importer import Cancelled, Tally, run_import
 from .limits import limit
-from .models import DoNotCall, PhoneList
+from .models import DoNotCall, NumberPolicy, PhoneList
 from .numbers import normalise_number
 from .reading import (
     SAMPLE_BYTES,
+    XLSX,
     FileRefused,
     RowProblem,
     check_filename,
     detect_encoding,
     detect_format,
     iter_rows,
+    iter_xlsx_rows,
     open_decompressed,
     open_text,
 )
@@ -55,14 +58,8 @@ class MappingInvalid(Exception):
         self.errors = errors
 
 
-def inspect_file(source, filename: str, size: int) -> dict:
-    """Format, encoding, header and the first rows of a list file, without reading it
-    all. Raises FileRefused for what cannot be imported."""
-    if size == 0:
-        raise FileRefused("The file is empty.")
-    head = source.read(8)
-    source.seek(0)
-    file_format = detect_format(filename, head)
+def _sample_text_rows(source, file_format: str, size: int) -> tuple[str, list[list[str]]]:
+    """(encoding, the first rows) of a text list, from its first 64 KB."""
     binary = open_decompressed(source, file_format, size)
     sample = binary.read(SAMPLE_BYTES)
     if not sample.strip():
@@ -78,6 +75,32 @@ def inspect_file(source, filename: str, size: int) -> dict:
             rows.append(cells)
         if len(rows) > SAMPLE_ROWS:
             break
+    return encoding, rows
+
+
+def _sample_xlsx_rows(source, size: int) -> list[list[str]]:
+    rows = []
+    for _row, cells, _count in iter_xlsx_rows(source, size):
+        rows.append(cells)
+        if len(rows) > SAMPLE_ROWS:
+            break
+    return rows
+
+
+def inspect_file(source, filename: str, size: int, default_region: str | None = None) -> dict:
+    """Format, encoding, header, the first rows and a column mapping of a list file,
+    without reading it all. `mapping_complete` says whether the number column is
+    clear (then the import needs no mapping step). Raises FileRefused for what
+    cannot be imported."""
+    if size == 0:
+        raise FileRefused("The file is empty.")
+    head = source.read(8)
+    source.seek(0)
+    file_format = detect_format(filename, head, source)
+    if file_format == XLSX:
+        encoding, rows = "", _sample_xlsx_rows(source, size)
+    else:
+        encoding, rows = _sample_text_rows(source, file_format, size)
     if not rows:
         raise FileRefused("The file holds no rows.")
     has_header = columns.looks_like_header(rows[0])
@@ -87,7 +110,11 @@ def inspect_file(source, filename: str, size: int) -> dict:
     data = rows[1:] if has_header else rows
     column_count = max(len(r) for r in rows)
     if has_header:
-        mapping, complete = columns.guess_mapping(headers)
+
+        def is_number(value: str) -> bool:
+            return normalise_number(value, default_region).e164 is not None
+
+        mapping, complete = columns.guess_mapping(headers, data[:SAMPLE_ROWS], is_number)
     else:
         mapping, complete = columns.positional_mapping(max(column_count, 3)), True
     return {
@@ -106,32 +133,49 @@ def _store(upload) -> str:
     return default_storage.save(f"phonelists/uploads/{uuid.uuid4().hex}/{name}", upload)
 
 
+class NameTaken(Exception):
+    """Another list has this name (a campaign form could not tell the two apart)."""
+
+    def __init__(self, name: str):
+        super().__init__(name_taken_message(name))
+
+
+def name_taken_message(name: str) -> str:
+    return gettext('There is already a phone list called "%(name)s": choose another name.') % {
+        "name": name
+    }
+
+
+def name_is_taken(name: str) -> bool:
+    return PhoneList.objects.filter(name=name).exists()
+
+
 def upload_phone_list(
     *,
     name: str,
     upload,
     default_country: str = "",
+    number_policy: str = NumberPolicy.REGION,
     created_by=None,
     mapping: list[dict] | None = None,
-    confirm_mapping: bool = False,
     enqueue: Callable[[int], object] | None = None,
 ) -> PhoneList:
     """Store the file, look at it, and queue its import with `enqueue(phone_list_id)`
-    (or wait for a column mapping when the headers are not all recognised and no
-    mapping was given). The pages and the API pass the import task's `enqueue`; a
-    script that runs the import itself passes none.
-
-    `confirm_mapping` asks for the mapping step even when a guess exists (the page
-    does; the API imports straight away with the guess when it finds a number column).
+    (or wait for a column mapping when the number column is not clear and no mapping
+    was given: extra columns alone do not ask for one, they become variables). The
+    pages and the API pass the import task's `enqueue`; a script that runs the import
+    itself passes none. Raises NameTaken, FileRefused or MappingInvalid.
     """
     if upload.size > limit("PHONELIST_MAX_UPLOAD_BYTES"):
         maximum = limit("PHONELIST_MAX_UPLOAD_BYTES")
         raise FileRefused(f"The file is larger than the {maximum} bytes allowed.")
+    if name_is_taken(name):
+        raise NameTaken(name)
     check_filename(upload.name)
     stored = _store(upload)
     try:
         with default_storage.open(stored, "rb") as source:
-            facts = inspect_file(source, upload.name, upload.size)
+            facts = inspect_file(source, upload.name, upload.size, default_country or None)
     except FileRefused:
         default_storage.delete(stored)
         raise
@@ -144,23 +188,31 @@ def upload_phone_list(
         ready = True
     else:
         mapping = facts["mapping"]
-        has_number = any(entry["role"] == columns.NUMBER for entry in mapping)
-        ready = facts["mapping_complete"] or (has_number and not confirm_mapping)
-    phone_list = PhoneList.objects.create(
-        name=name,
-        default_country=default_country or "",
-        status=PhoneList.Status.QUEUED if ready else PhoneList.Status.NEEDS_MAPPING,
-        source_file=stored,
-        original_filename=upload.name.replace("\x00", "")[:255],
-        file_size=upload.size,
-        file_format=facts["file_format"],
-        encoding=facts["encoding"],
-        has_header=facts["has_header"],
-        headers=facts["headers"],
-        mapping=mapping,
-        sample_rows=facts["sample_rows"],
-        created_by=created_by,
-    )
+        ready = facts["mapping_complete"]
+    try:
+        # A savepoint: another upload may have taken the name since the check above.
+        with transaction.atomic():
+            phone_list = PhoneList.objects.create(
+                name=name,
+                default_country=default_country or "",
+                number_policy=number_policy,
+                status=PhoneList.Status.QUEUED if ready else PhoneList.Status.NEEDS_MAPPING,
+                source_file=stored,
+                original_filename=upload.name.replace("\x00", "")[:255],
+                file_size=upload.size,
+                file_format=facts["file_format"],
+                encoding=facts["encoding"],
+                has_header=facts["has_header"],
+                headers=facts["headers"],
+                mapping=mapping,
+                sample_rows=facts["sample_rows"],
+                created_by=created_by,
+            )
+    except IntegrityError as error:
+        default_storage.delete(stored)
+        if name_is_taken(name):
+            raise NameTaken(name) from error
+        raise
     if ready and enqueue is not None:
         enqueue(phone_list.pk)
     return phone_list
@@ -359,10 +411,14 @@ def upload_do_not_call(*, upload, default_country: str = "", created_by=None) ->
     upload.seek(0)
     inspect = inspect_file(upload, upload.name, upload.size)
     upload.seek(0)
-    binary = open_decompressed(upload, inspect["file_format"], upload.size)
-    text = open_text(binary, inspect["encoding"])
+    rows: Iterable[tuple[int, list[str] | RowProblem]]
+    if inspect["file_format"] == XLSX:
+        rows = ((row, cells) for row, cells, _count in iter_xlsx_rows(upload, upload.size))
+    else:
+        binary = open_decompressed(upload, inspect["file_format"], upload.size)
+        rows = iter_rows(open_text(binary, inspect["encoding"]))
     numbers, rejected = [], 0
-    for index, (_line, cells) in enumerate(iter_rows(text)):
+    for index, (_line, cells) in enumerate(rows):
         if index == 0 and inspect["has_header"]:
             continue
         if isinstance(cells, RowProblem):

@@ -43,10 +43,12 @@ def upload(request):
                     name=form.cleaned_data["name"],
                     upload=form.cleaned_data["file"],
                     default_country=form.cleaned_data["default_country"],
+                    number_policy=form.cleaned_data["number_policy"],
                     created_by=request.user,
-                    confirm_mapping=True,
                     enqueue=tasks.import_phone_list.enqueue,
                 )
+            except services.NameTaken as taken:
+                form.add_error("name", str(taken))
             except FileRefused as refusal:
                 form.add_error("file", str(refusal))
             else:

@@ -79,3 +79,40 @@ def test_the_progress_updates_until_the_report_appears(page, live_server, manage
     services.run_phone_list_import(PhoneList.objects.get(name="Waiting").pk)
     expect(page.get_by_test_id("report")).to_be_visible(timeout=5000)
     expect(page.locator("#import-progress")).to_have_count(0)
+
+
+def test_an_xlsx_with_the_e164_policy_and_an_all_invalid_list(page, live_server, manager, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in (["טלפון", "name"], [972540000000, "Dana"], [972212345678, "Moshe"]):
+        workbook.active.append(row)
+    xlsx = tmp_path / "doc-numbers.xlsx"
+    workbook.save(xlsx)
+    sign_in(page, live_server, "max", PASSWORD)
+    page.goto(f"{live_server.url}/phonelists/upload/")
+    page.get_by_label("Name").fill("Excel, E.164")
+    page.get_by_label("Default country").select_option("IL")
+    page.get_by_label("Numbers accepted").select_option("e164")
+    page.locator("input[type=file]").set_input_files(str(xlsx))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r"/phonelists/\d+/$"))
+    expect(page.locator(".pl-counts div").filter(has_text="Imported").locator("dd")).to_have_text(
+        "2"
+    )
+    expect(page.get_by_test_id("report-policy")).to_contain_text("well-formed E.164")
+    expect(page.locator(".pl-preview")).to_contain_text("name=Dana")
+
+    # The same numbers, checked as valid for their region: none is usable.
+    page.goto(f"{live_server.url}/phonelists/upload/")
+    page.get_by_label("Name").fill("Excel, E.164")
+    page.get_by_label("Default country").select_option("IL")
+    page.locator("input[type=file]").set_input_files(str(xlsx))
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.locator("#id_name_error")).to_contain_text("already a phone list called")
+    page.get_by_label("Name").fill("Excel, by region")
+    page.locator("input[type=file]").set_input_files(str(xlsx))
+    page.get_by_role("button", name="Upload and check").click()
+    page.wait_for_url(re.compile(r"/phonelists/\d+/$"))
+    expect(page.get_by_test_id("list-warning")).to_be_visible()
+    expect(page.get_by_test_id("no-usable-numbers")).to_have_text("Imported, but no usable numbers")

@@ -7,12 +7,12 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from phonelists import services
-from phonelists.models import PhoneList
+from phonelists.models import NumberPolicy, PhoneList
 from phonelists.reading import FileRefused
 
 
 class Command(BaseCommand):
-    help = "Import a phone list file (.csv, .txt, .zip, .gz) and print the report."
+    help = "Import a phone list file (.xlsx, .csv, .txt, .zip, .gz) and print the report."
     # The system checks import every view and API module: seconds that an import
     # from a script does not need (`manage.py check` runs them).
     requires_system_checks = []
@@ -21,9 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--name", required=True)
         parser.add_argument("--default-country", default="", help="e.g. IL, for local numbers")
+        parser.add_argument(
+            "--number-policy",
+            choices=NumberPolicy.values,
+            default=NumberPolicy.REGION,
+            help="region: valid for its region (default); e164: well-formed E.164",
+        )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    def handle(self, *args, path, name, default_country, **options):
+    def handle(self, *args, path, name, default_country, number_policy, **options):
         if not os.path.isfile(path):
             raise CommandError(f"No such file: {path}")
         with open(path, "rb") as handle:
@@ -31,9 +37,12 @@ class Command(BaseCommand):
             upload.size = os.path.getsize(path)
             try:
                 phone_list = services.upload_phone_list(
-                    name=name, upload=upload, default_country=default_country.upper()
+                    name=name,
+                    upload=upload,
+                    default_country=default_country.upper(),
+                    number_policy=number_policy,
                 )
-            except (FileRefused, services.MappingInvalid) as error:
+            except (FileRefused, services.MappingInvalid, services.NameTaken) as error:
                 raise CommandError(str(error)) from error
         if phone_list.status == PhoneList.Status.QUEUED:
             # Run here rather than wait for a worker: the command prints the outcome.
@@ -41,7 +50,7 @@ class Command(BaseCommand):
         phone_list.refresh_from_db()
         if phone_list.status == PhoneList.Status.NEEDS_MAPPING:
             raise CommandError(
-                "The file's headers name no phone number column; map the columns in the "
+                "Which column holds the phone number is not clear; map the columns in the "
                 f"web page (list {phone_list.pk})."
             )
         if phone_list.status == PhoneList.Status.FAILED:

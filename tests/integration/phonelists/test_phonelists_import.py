@@ -23,10 +23,10 @@ pytestmark = pytest.mark.django_db
 DOC_EXAMPLE = "tests/fixtures/paycall/upload_numbers.csv"
 
 
-def imported(content, name="list.csv", **kwargs) -> PhoneList:
+def imported(content, name="list.csv", list_name="Test", **kwargs) -> PhoneList:
     kwargs.setdefault("default_country", "IL")
     phone_list = services.upload_phone_list(
-        name="Test",
+        name=list_name,
         upload=upload_file(content, name),
         enqueue=tasks.import_phone_list.enqueue,
         **kwargs,
@@ -52,6 +52,7 @@ def test_the_documents_example_file():
         "dnc": 0,
         "reasons": {"not a valid number for its region": 2},
         "dtmf_chars_dropped": 0,
+        "number_policy": "region",
     }
     contacts = list(phone_list.contacts.order_by("line_number"))
     assert [(c.line_number, c.number, c.cli, c.dtmf_originator) for c in contacts] == [
@@ -102,14 +103,15 @@ def test_hebrew_headers_in_windows_1255():
     assert phone_list.status == PhoneList.Status.DONE
     first = phone_list.contacts.order_by("line_number").first()
     assert first.number == "+972544567890"
-    assert first.variables == {"שם_פרטי": "דנה", "עיר": "תל אביב"}
+    # Flow variable names are Latin: a Hebrew header names its column by position.
+    assert first.variables == {"column_2": "דנה", "column_3": "תל אביב"}
 
 
 def test_russian_in_windows_1251():
     content = "телефон,имя\r\n+79161234567,Ольга\r\n+79031234567,Иван\r\n".encode("cp1251")
     phone_list = imported(content)
     assert phone_list.encoding == "cp1251"
-    assert phone_list.contacts.order_by("line_number").first().variables == {"имя": "Ольга"}
+    assert phone_list.contacts.order_by("line_number").first().variables == {"column_2": "Ольга"}
 
 
 def test_a_gz_list():
@@ -235,7 +237,7 @@ def test_the_worker_process_gives_the_same_result_as_in_process(settings):
     content = "\n".join(lines) + "\n" + "x" * 5000 + "\n+97231000000\n"
     serial = imported(content)
     settings.PHONELIST_PARALLEL_MIN_BYTES = 1
-    parallel = imported(content)
+    parallel = imported(content, list_name="Test, in a worker process")
     assert serial.report() == parallel.report()
     assert serial.reasons == {"not a phone number": 1, "line too long": 1}
     assert list(serial.contacts.values_list("line_number", "number", "variables")) == list(
@@ -295,17 +297,22 @@ def test_a_gz_bomb_fails_the_import_with_a_message():
 
 
 def test_a_list_without_a_number_column_waits_for_a_mapping():
-    phone_list = imported("name,mobile phone\nDana,0544567890\n")
+    # Two columns hold phone numbers and no header says which one to call.
+    phone_list = imported("name,home,work\nDana,0544567890,0502345678\n")
     assert phone_list.status == PhoneList.Status.NEEDS_MAPPING
     with pytest.raises(services.MappingInvalid):
         services.set_mapping(
             phone_list=phone_list,
-            mapping=[{"role": "variable", "name": "x"}] * 2,
+            mapping=[{"role": "variable", "name": "x"}] * 3,
             enqueue=tasks.import_phone_list.enqueue,
         )
     services.set_mapping(
         phone_list=phone_list,
-        mapping=[{"role": "variable", "name": "name"}, {"role": "number", "name": "mobile"}],
+        mapping=[
+            {"role": "variable", "name": "name"},
+            {"role": "number", "name": "home"},
+            {"role": "alternate", "name": "work"},
+        ],
         enqueue=tasks.import_phone_list.enqueue,
     )
     phone_list.refresh_from_db()

@@ -50,8 +50,8 @@ def test_a_missing_name_is_an_error_beside_the_field(manager_client):
     assert 'id="id_name_error"' in response.content.decode()
 
 
-def test_unknown_headers_get_a_mapping_step(manager_client):
-    post_upload(manager_client, "טלפון,שם,קוד\n0544567890,דנה,7\n".encode("cp1255"))
+def test_an_unclear_number_column_gets_a_mapping_step(manager_client):
+    post_upload(manager_client, "בית,שם,קוד\n0544567890,דנה,0502345678\n".encode("cp1255"))
     phone_list = PhoneList.objects.get()
     assert phone_list.status == PhoneList.Status.NEEDS_MAPPING
     page = manager_client.get(reverse("phonelists:detail", args=[phone_list.pk])).content.decode()

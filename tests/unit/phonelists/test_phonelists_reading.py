@@ -41,7 +41,7 @@ def test_tarballs_are_refused(name):
         check_filename(name)
 
 
-@pytest.mark.parametrize("name", ["numbers.xlsx", "numbers.pdf", "numbers", "numbers.csv.bz2"])
+@pytest.mark.parametrize("name", ["numbers.pdf", "numbers", "numbers.csv.bz2"])
 def test_other_formats_are_refused(name):
     with pytest.raises(FileRefused, match="Unsupported file type"):
         check_filename(name)
