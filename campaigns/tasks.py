@@ -195,8 +195,7 @@ def fetch_paycall_cdrs(campaign: Campaign) -> int:
     read, everything = 0, True
     try:
         if campaign.mode == DispatchMode.PAYCALL_PER_CONTACT:
-            budget = float(getattr(settings, "CAMPAIGN_CDR_FETCH_BUDGET_SECONDS", 0) or 0)
-            deadline = time.monotonic() + (budget or CDR_FETCH_BUDGET_SECONDS)
+            deadline = time.monotonic() + CDR_FETCH_BUDGET_SECONDS
             read, everything = _per_contact_files(campaign, client, deadline)
         else:
             try:

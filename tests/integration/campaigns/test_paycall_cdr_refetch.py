@@ -283,3 +283,26 @@ def test_a_message_flow_on_the_simple_dialer_completes_from_its_cdr_file(
     assert Cdr.objects.filter(campaign=campaign, source="cdr_csv").count() == 6
     assert campaign.state == CampaignState.COMPLETED
     assert not pending_fetches(campaign).exists()
+
+
+def test_a_broken_fetch_chain_is_resumed_by_the_recovery_sweep(
+    live_server, flow_version, phone_list, manager, rows_written_later
+):
+    from dialer_site import recovery
+
+    campaign = per_contact_campaign(live_server, flow_version, phone_list, manager)
+    start_campaign(campaign=campaign, actor=manager)
+    run_queue()
+    # The queued fetch failed (its worker raised, say): no fetch is queued any more.
+    pending_fetches(campaign).update(status="FAILED")
+    assert recovery.lost_cdr_fetches(timezone.now()) == [campaign.pk]
+
+    assert recovery.sweep()["cdr_fetches_resumed"] == 1
+    assert pending_fetches(campaign).count() == 1
+    # Once queued, another sweep leaves it alone.
+    assert recovery.sweep()["cdr_fetches_resumed"] == 0
+
+    rows_written_later.write()
+    run_due_fetch(campaign)
+    assert Cdr.objects.filter(campaign=campaign, source="cdr_csv").count() == 6
+    assert recovery.lost_cdr_fetches(timezone.now()) == []
