@@ -30,8 +30,11 @@ from phonelists.services import add_do_not_call
 from providers.callbacks import CallbackEvent
 from providers.hangup_causes import describe
 from providers.paycall.cdrs import (
+    ANSWERED,
     PAYCALL_CDR_COLUMNS,
+    UNANSWERED,
     CdrFormatError,
+    file_row_outcome,
     hangup_time_left_out,
     read_steps,
     steps_left_out,
@@ -256,6 +259,8 @@ def ingest_steps_report(campaign: Campaign, report) -> tuple[Call | None, bool]:
         existing.save(update_fields=["steps", "keys", "marked_remove"])
         row = existing
     else:
+        # No answer time in a steps report: its cause alone says the outcome, and
+        # answered follows it, until the call's CDR-file row brings both.
         row = cdr_row(
             campaign,
             call,
@@ -264,6 +269,7 @@ def ingest_steps_report(campaign: Campaign, report) -> tuple[Call | None, bool]:
             hangup_cause=report.hangup_cause,
             provider_campaign_id=report.unique_id[:100],
             steps=steps,
+            status=describe(report.hangup_cause).outcome,
         )
         row.save()
     if call is not None:
@@ -419,14 +425,16 @@ class _Staging:
             f"INSERT INTO {quote(Cdr._meta.db_table)} ({target}) "  # noqa: S608
             "SELECT %s, s.call_id, 'cdr_csv', s.cli, s.phone_number, s.start_time, "
             "s.answer_time, s.hangup_time, s.duration, s.billsec, s.hangup_cause, c.q850, "
-            "c.description, c.outcome, s.answer_time IS NOT NULL, s.provider_campaign_id, "
-            "t.steps, t.keys, t.remove, %s "
+            # providers.paycall.cdrs.file_row_outcome, in SQL.
+            "c.description, CASE WHEN s.answer_time IS NOT NULL THEN %s "
+            "WHEN c.outcome = %s THEN %s ELSE c.outcome END, "
+            "s.answer_time IS NOT NULL, s.provider_campaign_id, t.steps, t.keys, t.remove, %s "
             f"FROM {self.STAGE} s JOIN {self.CAUSES} c ON c.name = s.hangup_cause "
             f"JOIN {self.STEPS} t ON t.id = s.steps_id WHERE true ORDER BY s.line "
             "ON CONFLICT DO NOTHING"
         )
         now = connection.ops.adapt_datetimefield_value(timezone.now())
-        return sql, (campaign.pk, now)
+        return sql, (campaign.pk, ANSWERED, ANSWERED, UNANSWERED, now)
 
     def _complete_sql(self) -> tuple[str, tuple]:
         """Every staged call now has its CDR, so it is complete."""
@@ -518,6 +526,8 @@ class _Staging:
             empty = "TRUNCATE" if self.postgres else "DELETE FROM"
             cursor.execute(f"{empty} {self.STAGE}")
             for pk, values in updates:
+                # Only a CDR made from a steps report takes the file's row: its steps
+                # and keys stay, everything the report lacks comes from the file.
                 Cdr.objects.filter(pk=pk, source="steps_report").update(**values)
 
     def add_cause(self, text: str) -> None:
@@ -543,7 +553,30 @@ class _Staging:
         return found
 
 
-def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
+def _file_row_values(cli: str, start, answer, hangup, duration, billsec, cause, uid) -> dict:
+    """What a CDR-file row gives a CDR made from a steps report: everything but the
+    steps, outcome and answered read from the same row."""
+    described = describe(cause)
+    return {
+        "cli": cli,
+        "start_time": start,
+        "answer_time": answer,
+        "hangup_time": hangup,
+        "duration": duration,
+        "billsec": billsec,
+        "hangup_cause": cause,
+        "q850": described.q850,
+        "cause_description": described.description[:300],
+        "outcome": file_row_outcome(cause, answered=answer is not None),
+        "answered": answer is not None,
+        "provider_campaign_id": uid,
+        "source": "cdr_csv",
+    }
+
+
+def ingest_paycall_cdr_csv(
+    campaign: Campaign, data: str | bytes, *, call_id: int | None = None
+) -> int:
     """Paycall's CDR CSV (cdr_by_campaign) into CDR rows; returns the rows read.
 
     Built for a million rows in seconds: one pass of csv.reader, each distinct steps
@@ -557,6 +590,9 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
     cannot be read stops the file there (the chunks before it are kept): a start time
     is part of what identifies a CDR, and an answer time, duration or billsec left out
     would be stored as "not answered" or 0 seconds, a falsehood rather than a gap.
+
+    `call_id`: the file is that one call's own Paycall campaign (per-contact), so its
+    rows are that call's, and the campaign's other calls are not read at all.
     """
     # Decoded as read: a StringIO of the whole text would copy it to four bytes a
     # character first (a second on a million rows).
@@ -574,22 +610,22 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
     at = {name: names.index(name) for name in PAYCALL_CDR_COLUMNS}
     width = len(names)
     calls = {}
-    for pk, number in (
-        Call.objects.filter(campaign=campaign)
-        .values_list("pk", "number")
-        .iterator(chunk_size=INGEST_CHUNK)
-    ):
+    own_calls = Call.objects.filter(campaign=campaign)
+    own_cdrs = Cdr.objects.filter(campaign=campaign, call__isnull=False)
+    if call_id is not None:
+        own_calls, own_cdrs = own_calls.filter(pk=call_id), own_cdrs.filter(call_id=call_id)
+    for pk, number in own_calls.values_list("pk", "number").iterator(chunk_size=INGEST_CHUNK):
         calls.setdefault(digits(number), pk)
-    with_cdr = dict(
-        Cdr.objects.filter(campaign=campaign, call__isnull=False)
-        .exclude(source=SETTLED_SOURCE)
-        .values_list("call_id", "pk")
-    )
-    settled = dict(
-        Cdr.objects.filter(
-            campaign=campaign, source=SETTLED_SOURCE, call__isnull=False
-        ).values_list("call_id", "pk")
-    )
+    # Calls with a CDR: its id when made from a steps report (the file's row fills it),
+    # None when it has its file row already (the file is read again until every call
+    # has one, and those rows must cost nothing then). Settled ones are replaced.
+    with_cdr = {
+        call: pk if source == "steps_report" else None
+        for call, pk, source in own_cdrs.exclude(source=SETTLED_SOURCE).values_list(
+            "call_id", "pk", "source"
+        )
+    }
+    settled = dict(own_cdrs.filter(source=SETTLED_SOURCE).values_list("call_id", "pk"))
     times = {}
     rows, updates, replaced, removed = [], [], [], set()
     left_out = _CellsLeftOut(campaign)
@@ -635,34 +671,31 @@ def ingest_paycall_cdr_csv(campaign: Campaign, data: str | bytes) -> int:
             except ValueError:
                 duration = _seconds(row[i_duration], line, "duration")
                 billsec = _seconds(row[i_billsec], line, "billsec")
-            call_id = calls.get(bare)
+            row_call = calls.get(bare)
             if staging.removals[steps_id]:
                 removed.add(number)
-            if call_id is not None and call_id in with_cdr:
-                if with_cdr[call_id] is not None:
-                    updates.append(
-                        (
-                            with_cdr[call_id],
-                            dict(
-                                start_time=start,
-                                answer_time=answer,
-                                hangup_time=hangup,
-                                duration=duration,
-                                billsec=billsec,
-                                answered=answer is not None,
-                                source="cdr_csv",
-                            ),
-                        )
+            if row_call is not None and row_call in with_cdr:
+                if with_cdr[row_call] is not None:
+                    values = _file_row_values(
+                        row[i_cli].strip()[:32],
+                        start,
+                        answer,
+                        hangup,
+                        duration,
+                        billsec,
+                        cause,
+                        row[i_uid].strip()[:100],
                     )
+                    updates.append((with_cdr[row_call], values))
                 continue
-            if call_id is not None:
-                with_cdr[call_id] = None
-                if call_id in settled:
-                    replaced.append(settled.pop(call_id))
+            if row_call is not None:
+                with_cdr[row_call] = None
+                if row_call in settled:
+                    replaced.append(settled.pop(row_call))
             rows.append(
                 (
                     line,
-                    call_id,
+                    row_call,
                     row[i_cli].strip()[:32],
                     number,
                     start_db,

@@ -28,7 +28,13 @@ from django.utils import timezone
 
 from campaigns.lifecycle import TransitionError, transition
 from campaigns.models import Call, Campaign, DispatchBatch
-from campaigns.models.campaigns import BatchState, CallState, CampaignState, DispatchMode
+from campaigns.models.campaigns import (
+    BatchState,
+    CallState,
+    CampaignState,
+    DispatchMode,
+    PaycallStage,
+)
 from campaigns.outbound import CONTACT_FIELDS, QUEUED_MODES, build_batch_request, provider_of
 from campaigns.paycall_queue import queue_round
 from campaigns.rounds import (
@@ -39,7 +45,13 @@ from campaigns.rounds import (
     setting,
     window_of,
 )
-from campaigns.scheduling import SCHEDULE_LEAD_SECONDS, may_send_now, next_send_time
+from campaigns.scheduling import (
+    SCHEDULE_LEAD_SECONDS,
+    Wait,
+    may_send_now,
+    next_send_time,
+    waiting_for,
+)
 from providers import OutboundRequest, ProviderError, SendResult, get_client
 from providers.building import CompileError
 
@@ -318,6 +330,23 @@ def dispatch_finished(campaign: Campaign) -> bool:
         ).exists()
         or DispatchBatch.objects.filter(campaign=campaign, state__in=OPEN_BATCH_STATES).exists()
     )
+
+
+def left_to_send(campaign: Campaign) -> bool:
+    """Whether anything of the campaign is still to be handed to its provider (what a
+    closed calling window holds back)."""
+    if campaign.mode not in SENDING_MODES:
+        return campaign.paycall_stage != PaycallStage.STARTED
+    return not dispatch_finished(campaign)
+
+
+def waiting_for_window(campaign: Campaign, now: dt.datetime) -> Wait | None:
+    """What a scheduled or running campaign with calls left to hand over waits for (its
+    start time, or its calling window's next opening); None: it may send now."""
+    if campaign.state not in (CampaignState.SCHEDULED, CampaignState.RUNNING):
+        return None
+    wait = waiting_for(campaign, now)
+    return wait if wait is not None and left_to_send(campaign) else None
 
 
 def start_if_due(campaign: Campaign, now: dt.datetime) -> Campaign:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from campaigns.models import Campaign
-from campaigns.scheduling import CallingWindow
+# window_of lives with the other calling-window rules; re-exported for older importers.
+from campaigns.scheduling import window_of as window_of
 
 # The lease margin may be set with CAMPAIGN_LEASE_MARGIN_SECONDS (tests shorten it).
 LEASE_MARGIN_SECONDS = 10
@@ -51,7 +51,3 @@ def replay_delay(account) -> float:
 
 def backoff(attempts: int) -> float:
     return min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
-
-
-def window_of(campaign: Campaign) -> CallingWindow:
-    return CallingWindow(campaign.window_start, campaign.window_end, tuple(campaign.window_days))

@@ -1,11 +1,14 @@
 """When calls may go out: the start time and the calling window.
 
 Pure functions over datetimes; the dispatcher asks `next_send_time` before each batch,
-and each provider's builder writes the answer its own way (`SendSettings.due`).
+and each provider's builder writes the answer its own way (`SendSettings.due`). The
+campaign page and the dispatch tasks ask `next_window_opening` whether a campaign must
+wait, so what the page says is what the dispatcher does.
 """
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # Calls are handed to the provider at most this long before they are due, so that
@@ -14,6 +17,9 @@ SCHEDULE_LEAD_SECONDS = 300
 # How far ahead to look for the next opening of a calling window.
 WINDOW_SEARCH_DAYS = 8
 WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
+# An opening further away than this is named with its date, not only its weekday: a
+# weekday alone would read as this week's.
+WEEKDAY_ONLY_WITHIN = dt.timedelta(days=6)
 
 
 @dataclass(frozen=True)
@@ -107,3 +113,56 @@ def next_send_time(
 
 def may_send_now(now: dt.datetime, due: dt.datetime | None) -> bool:
     return due is not None and (due - now).total_seconds() <= SCHEDULE_LEAD_SECONDS
+
+
+class CampaignTimes(Protocol):
+    """What of a campaign says when it may call (a Campaign, or anything shaped so)."""
+
+    start_at: dt.datetime | None
+    window_start: dt.time | None
+    window_end: dt.time | None
+    window_days: list[int]
+    time_zone: str
+
+
+def window_of(campaign: CampaignTimes) -> CallingWindow:
+    return CallingWindow(campaign.window_start, campaign.window_end, tuple(campaign.window_days))
+
+
+def next_window_opening(campaign: CampaignTimes, now: dt.datetime) -> dt.datetime | None:
+    """When the campaign must wait until before its calls may be handed over: its start
+    time or its window's next opening, whichever is later; None when it may send now
+    (within SCHEDULE_LEAD_SECONDS, where the provider's own scheduling waits).
+
+    A window that never opens (no day of it within WINDOW_SEARCH_DAYS) answers None as
+    well: the dispatcher then finds nothing to send, as before, rather than sleeping
+    forever.
+    """
+    due = next_send_time(
+        now, start_at=campaign.start_at, window=window_of(campaign), time_zone=campaign.time_zone
+    )
+    if due is None or may_send_now(now, due):
+        return None
+    return due
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Why a campaign is not calling yet, and until when (for the pages)."""
+
+    at: dt.datetime
+    starts: bool  # True: its start time is ahead; False: its calling window is closed
+    with_date: bool  # the opening is more than WEEKDAY_ONLY_WITHIN away
+
+    @property
+    def date_format(self) -> str:
+        return "D Y-m-d H:i" if self.with_date else "D H:i"
+
+
+def waiting_for(campaign: CampaignTimes, now: dt.datetime) -> Wait | None:
+    """What a campaign that has calls left to hand over waits for, if anything."""
+    opening = next_window_opening(campaign, now)
+    if opening is None:
+        return None
+    starts = campaign.start_at is not None and campaign.start_at > now
+    return Wait(at=opening, starts=starts, with_date=opening - now > WEEKDAY_ONLY_WITHIN)

@@ -7,8 +7,10 @@ is alive:
 - a phone-list import: `PhoneList.heartbeat_at`, touched after every chunk;
 - campaign dispatch: a chain of slices, each slice bounded in time, and each batch's
   own claim lease (campaigns.dispatch reconciles those itself);
-- the final collection of a Paycall campaign's CDRs: its task's start, bounded by
-  CAMPAIGN_CDR_LEASE_SECONDS (ingest is idempotent, so a second run adds nothing);
+- the fetches of a Paycall campaign's CDR file: its task's start, bounded by
+  CAMPAIGN_CDR_LEASE_SECONDS (ingest is idempotent, so a second run adds nothing); a
+  campaign whose calls still lack their rows and that has no fetch queued (its chain
+  broke: a task that failed) gets one (`resume_cdr_fetches`);
 - a sandbox sweep: each batch's claim token, which begins with its time.
 
 One periodic task (`dialer_site.tasks.recover_lost_work`, queued when a worker starts
@@ -31,10 +33,17 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from campaigns.models import Campaign
-from campaigns.models.campaigns import CampaignState
+from campaigns.models.campaigns import PAYCALL_MODES, CampaignState
 from campaigns.rounds import lease_margin, lease_seconds
 from campaigns.settling import settle_overdue
-from campaigns.tasks import slice_seconds, start_dispatch
+from campaigns.tasks import (
+    CDR_FETCH_DEADLINE_SECONDS,
+    CDR_FETCH_WAITS_SECONDS,
+    calls_without_cdr_row,
+    schedule_cdr_fetch,
+    slice_seconds,
+    start_dispatch,
+)
 from phonelists.models import PhoneList
 from phonelists.services import import_lease
 from phonelists.tasks import import_phone_list
@@ -241,6 +250,41 @@ def resume_dispatch(now: dt.datetime) -> int:
     )
 
 
+# -- fetching Paycall's CDR files ------------------------------------------------------
+
+
+def lost_cdr_fetches(now: dt.datetime) -> list[int]:
+    """Paycall campaigns, their last call sent within CDR_FETCH_DEADLINE_SECONDS, with
+    calls still lacking their CDR-file row and no fetch queued or alive."""
+    recent = now - dt.timedelta(seconds=CDR_FETCH_DEADLINE_SECONDS)
+    candidates = list(
+        Campaign.objects.filter(mode__in=PAYCALL_MODES, calls__sent_at__gte=recent)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    if not candidates:
+        return []
+    live = {
+        row.args_kwargs["args"][0]
+        for row in DBTaskResult.objects.filter(
+            task_path=CDR_TASK, status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING)
+        )
+        if row.status == TaskResultStatus.READY or _cdr_alive(row, now)
+    }
+    return [
+        pk
+        for pk in candidates
+        if pk not in live and calls_without_cdr_row(Campaign(pk=pk)).exists()
+    ]
+
+
+def resume_cdr_fetches(now: dt.datetime) -> int:
+    # A minute on: a dispatch slice that just sent calls queues the first fetch when it
+    # ends, and this one then stands for it instead of adding a second.
+    at = now + dt.timedelta(seconds=CDR_FETCH_WAITS_SECONDS[0])
+    return sum(schedule_cdr_fetch(campaign_id, at) for campaign_id in lost_cdr_fetches(now))
+
+
 # -- sandbox sweeps -------------------------------------------------------------------
 
 
@@ -299,6 +343,7 @@ def sweep(now: dt.datetime | None = None) -> dict:
         "failed_tasks": dict(failed),
         "imports_resumed": resume_imports(now),
         "chains_restarted": resume_dispatch(now),
+        "cdr_fetches_resumed": resume_cdr_fetches(now),
         "sandbox_calls_released": release_stale_claims(now),
         # Calls no dispatch chain looks after (paused or completed campaigns).
         "calls_settled": settle_overdue(now),

@@ -11,6 +11,10 @@ from django.utils.translation import gettext as _
 
 from providers.hangup_causes import HangupCause, describe
 
+ANSWERED = "answered"
+# A cause that says "answered" on a row without an answer time: nobody picked up.
+UNANSWERED = "no_answer"
+
 PAYCALL_CDR_COLUMNS = (
     "cli",
     "phone_number",
@@ -51,6 +55,24 @@ class Cdr:
     @property
     def answered(self) -> bool:
         return self.answer_time is not None
+
+    @property
+    def outcome(self) -> str:
+        return file_row_outcome(self.hangup_cause, answered=self.answered)
+
+
+def file_row_outcome(hangup_cause: str, *, answered: bool) -> str:
+    """The outcome of a CDR-file row, consistent with its answered flag by construction.
+
+    The answer time decides whether the call was answered (the document: "Or empty if
+    there was no answer"); the hangup cause then says how an unanswered call ended.
+    Reading each from its own field gave rows "answered" beside answered=False.
+    campaigns.cdrs_ingest writes the same rule in SQL.
+    """
+    if answered:
+        return ANSWERED
+    outcome = describe(hangup_cause).outcome
+    return UNANSWERED if outcome == ANSWERED else outcome
 
 
 def _time(value: str, line: int, column: str) -> datetime | None:
