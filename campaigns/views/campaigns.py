@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from campaigns import analytics, charts
-from campaigns.callback_urls import status_callback_url, steps_report_url
+from campaigns.callback_urls import account_status_callback_url, steps_report_url
 from campaigns.cdr_table import page, parse_filters
 from campaigns.exports import export_response
 from campaigns.forms import CampaignForm
@@ -172,10 +172,16 @@ def campaign_detail(request, pk: int):
     campaign = _campaign(pk)
     context = _detail_context(request, campaign)
     context["events"] = campaign.events.select_related("actor")
-    context["webhooks"] = {
-        "Paycall return_address": steps_report_url(campaign),
-        "Phonon / iovox status callback URL": status_callback_url(campaign),
-    }
+    # Only the address this campaign's provider is given: Paycall's return_address
+    # travels in each request; Phonon and iovox report to their account's one address.
+    if campaign.is_paycall:
+        context["webhooks"] = {_("Paycall return_address"): steps_report_url(campaign)}
+    else:
+        context["webhooks"] = {
+            _("Status callback address of the account"): account_status_callback_url(
+                campaign.account
+            )
+        }
     context["is_paycall"] = campaign.is_paycall
     return render(request, "campaigns/campaigns/detail.html", context)
 

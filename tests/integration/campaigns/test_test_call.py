@@ -73,6 +73,9 @@ def test_a_test_call_rings_through_the_sandbox_and_shows_its_cdr(
     # Reachable, but not listed among the campaigns.
     listing = manager_client.get(reverse("campaigns:campaign-list")).content.decode()
     assert campaign.name not in listing
+    api_list = manager_client.get("/api/campaigns/").json()
+    assert campaign.pk not in [item["id"] for item in api_list["results"]]
+    assert manager_client.get(f"/api/campaigns/{campaign.pk}/").status_code == 200
     page = manager_client.get(reverse("campaigns:campaign-detail", args=[campaign.pk]))
     assert page.status_code == 200 and "Test call" in page.content.decode()
 
