@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 WIDTH = 560
 BAR_HEIGHT = 22
 GAP = 8
-LABEL_WIDTH = 150
+LABEL_WIDTH = 215
 PALETTE = ("#2f5bd3", "#2e9e5b", "#d98b1c", "#c0392b", "#7d5bbe", "#5f6b7a", "#1a8a8a")
 OUTCOME_COLOURS = {
     "answered": "#2e9e5b",
