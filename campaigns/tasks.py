@@ -55,8 +55,9 @@ IDLE_POLL_SECONDS = 1.0
 # Parallel task chains per campaign: how many workers can share one campaign.
 DISPATCH_SLOTS = 2
 # Waits between fetches of Paycall's CDR file, counted from the campaign's last sign
-# of life (a call sent, a report or a CDR row received); the last wait repeats.
-CDR_FETCH_WAITS_SECONDS = (60, 120, 300, 600, 1800)
+# of life (a call sent, a report or a CDR row received); the last wait repeats. The
+# first is short: the simple dialer's results come only in this file.
+CDR_FETCH_WAITS_SECONDS = (20, 40, 120, 300, 600, 1800)
 # No fetch after this long past the last call sent: a row missing by then never comes.
 CDR_FETCH_DEADLINE_SECONDS = 24 * 3600
 # One fetch of a per-contact campaign (a file per call) stops taking files after this

@@ -33,26 +33,28 @@ from .conftest import paycall_setup, run_queue
 
 T0 = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 MINUTE = dt.timedelta(minutes=1)
+SECOND = dt.timedelta(seconds=1)
 
 
 @pytest.mark.parametrize(
     ("last_activity", "now", "expected"),
     [
-        (T0, T0, T0 + MINUTE),  # just sent: a minute on
-        (T0, T0 + MINUTE, T0 + 3 * MINUTE),  # then 2 more
+        (T0, T0, T0 + 20 * SECOND),  # just sent: 20 s on (the simple dialer has no report)
+        (T0, T0 + 20 * SECOND, T0 + MINUTE),  # then 40 s more
+        (T0, T0 + MINUTE, T0 + 3 * MINUTE),  # then 2 minutes
         (T0, T0 + 3 * MINUTE, T0 + 8 * MINUTE),  # then 5
         (T0, T0 + 8 * MINUTE, T0 + 18 * MINUTE),  # then 10
         (T0, T0 + 18 * MINUTE, T0 + 48 * MINUTE),  # then 30
         (T0, T0 + 50 * MINUTE, T0 + 78 * MINUTE),  # and every 30 from then on
         # A report came in at T0 + 2 h: the waits start again from it.
-        (T0 + 120 * MINUTE, T0 + 120 * MINUTE, T0 + 121 * MINUTE),
+        (T0 + 120 * MINUTE, T0 + 120 * MINUTE, T0 + 120 * MINUTE + 20 * SECOND),
         # Near the deadline: one last look at it, then none.
         (T0, T0 + dt.timedelta(hours=23, minutes=50), T0 + dt.timedelta(hours=24)),
         (T0, T0 + dt.timedelta(hours=24), None),
     ],
 )
 def test_when_the_next_fetch_is_due(last_activity, now, expected):
-    assert CDR_FETCH_WAITS_SECONDS == (60, 120, 300, 600, 1800)
+    assert CDR_FETCH_WAITS_SECONDS == (20, 40, 120, 300, 600, 1800)
     assert CDR_FETCH_DEADLINE_SECONDS == 24 * 3600
     assert next_cdr_fetch(last_activity=last_activity, last_sent=T0, now=now) == expected
 
