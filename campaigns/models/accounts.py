@@ -59,6 +59,7 @@ class ProviderAccount(models.Model):
         "connect_timeout",
         "read_timeout",
         "calls_per_second",
+        "no_report_minutes",
     )
 
     kind = models.CharField(max_length=20, choices=ProviderKind.choices)
@@ -107,6 +108,8 @@ class ProviderAccount(models.Model):
     no_report_minutes = models.PositiveIntegerField(
         "settle calls with no report after (minutes)",
         default=DEFAULT_NO_REPORT_MINUTES,
+        help_text="A call the provider has not reported on this long after accepting it "
+        "is settled as “no report from the provider”, so that its campaign ends.",
         validators=[MinValueValidator(1), MaxValueValidator(MAX_NO_REPORT_MINUTES)],
     )
     # What the provider's console calls its flows, so managers pick rather than recall:

@@ -113,6 +113,8 @@ class ProviderAccountForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Blank keeps what is stored (or the default): older clients post without it.
+        self.fields["no_report_minutes"].required = False
         # A post without the editor's rows (another client) keeps what is stored.
         if self.is_bound and FLOW_CHOICE_ID in self.data:
             ids = self.data.getlist(FLOW_CHOICE_ID)
@@ -123,6 +125,10 @@ class ProviderAccountForm(forms.ModelForm):
             self.flow_choice_rows = [dict(row) for row in self.instance.flow_choices or []]
         filled = [row for row in self.flow_choice_rows if row["id"] or row["name"]]
         self.flow_choice_rows = filled + [{"id": "", "name": ""}] * FLOW_CHOICE_BLANK_ROWS
+
+    def clean_no_report_minutes(self):
+        minutes = self.cleaned_data["no_report_minutes"]
+        return self.instance.no_report_minutes if minutes is None else minutes
 
     def clean_time_zone(self):
         name = self.cleaned_data["time_zone"]

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import ProviderAccount
+from campaigns.models.accounts import DEFAULT_NO_REPORT_MINUTES
 from providers import get_client
 from providers.base import MASK
 from providers.building import Contact
@@ -81,6 +82,19 @@ def test_blank_secret_on_edit_keeps_the_stored_one(admin_client_role):
     assert account.name == "Renamed" and account.credentials["password"] == "Sup3r-secret!"
 
 
+def test_no_report_minutes_are_set_on_the_form_and_kept_when_left_blank(admin_client_role):
+    admin_client_role.post(reverse("campaigns:account-create"), PAYCALL_FORM)
+    account = ProviderAccount.objects.get()
+    assert account.no_report_minutes == DEFAULT_NO_REPORT_MINUTES
+    edit_url = reverse("campaigns:account-edit", args=[account.pk])
+    admin_client_role.post(edit_url, {**PAYCALL_FORM, "no_report_minutes": "45"})
+    account.refresh_from_db()
+    assert account.no_report_minutes == 45
+    admin_client_role.post(edit_url, {**PAYCALL_FORM, "no_report_minutes": ""})
+    account.refresh_from_db()
+    assert account.no_report_minutes == 45
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
@@ -90,6 +104,8 @@ def test_blank_secret_on_edit_keeps_the_stored_one(admin_client_role):
         ({"kind": "phonon", "security_ids": "short abc"}, "security_ids", "8 letters or digits"),
         ({"kind": "phonon_encrypted", "public_key_pem": "nope"}, "public_key_pem", "PEM"),
         ({"calls_per_second": "0"}, "calls_per_second", "greater than or equal"),
+        ({"no_report_minutes": "0"}, "no_report_minutes", "greater than or equal"),
+        ({"no_report_minutes": "20000"}, "no_report_minutes", "less than or equal"),
     ],
 )
 def test_bad_input_is_explained_beside_the_field_with_422(
