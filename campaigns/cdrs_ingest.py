@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from campaigns.models import Call, Campaign, CampaignEvent, Cdr, DispatchBatch, ProviderAccount
 from campaigns.models.campaigns import BatchState, CallState, CampaignState, Outcome
+from dialer_site.db import analyze_after_load
 from phonelists.services import add_do_not_call
 from providers.callbacks import CallbackEvent
 from providers.hangup_causes import describe
@@ -629,7 +630,7 @@ def ingest_paycall_cdr_csv(
     times = {}
     rows, updates, replaced, removed = [], [], [], set()
     left_out = _CellsLeftOut(campaign)
-    read = 0
+    read = written = 0
 
     with _Staging(campaign) as staging:
         # Column positions and caches as locals, cache hits inline: this loop runs a
@@ -709,10 +710,14 @@ def ingest_paycall_cdr_csv(
                 )
             )
             if len(rows) >= INGEST_CHUNK:
+                written += len(rows) + len(updates)
                 staging.write(rows, updates, replaced)
                 rows, updates, replaced = [], [], []
+        written += len(rows) + len(updates)
         staging.write(rows, updates, replaced)
         staging.wait()
+    # The rows inserted, and as many calls marked completed.
+    analyze_after_load(written, Cdr, Call)
     left_out.record()
     if removed:
         add_do_not_call(

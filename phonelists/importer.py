@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 
+from dialer_site.db import analyze_after_load
+
 from . import columns
 from .dedupe import NumberSet
 from .limits import current_limits
@@ -202,6 +204,7 @@ def run_import(
                     on_chunk(tally, bytes_read)
         finally:
             results.close()
+    analyze_after_load(tally.imported, Contact)
     return tally
 
 

@@ -212,13 +212,33 @@ class CallState(models.TextChoices):
 
 
 class Call(models.Model):
-    """One contact of the campaign's snapshotted list, and the call made to it."""
+    """One contact of the campaign's snapshotted list, and the call made to it.
+
+    Its indexes, each with the queries it serves (a CDR ingest updates ~1 M rows
+    and every index costs each update):
+    - the primary key: updates by pk (dispatch, settling, cdrs_ingest's completion);
+    - campaigns_call_position (campaign, position): the list in order (paycall_queue,
+      the API's calls), and the campaign's foreign key (deletes cascade through it);
+    - campaigns_call_idempotency_key: the callbacks' lookup by client identifier
+      (cdrs_ingest.find_call_for_event, also across an account's campaigns) and the
+      steps reports' by unique_id (cdrs_ingest._call_for_report), and the guarantee
+      that one key is one call. A constraint,
+      not unique=True: PostgreSQL would add a varchar_pattern_ops `_like` copy for
+      LIKE queries, and this column is only compared for equality;
+    - (campaign, state, position): the next pending calls in order (dispatch,
+      paycall_queue), overdue accepted calls (settling), progress by state;
+    - (campaign, number): a callback or steps report matched by number
+      (cdrs_ingest, outbound's lookups);
+    - batch_id (the foreign key's index): a batch's calls (dispatch's results and
+      recovery, services' retries), and SET NULL when a batch is deleted.
+    provider_ref has none: its lookup is narrowed by the number first.
+    """
 
     campaign = models.ForeignKey(
         Campaign, on_delete=models.CASCADE, related_name="calls", db_index=False
     )
     position = models.PositiveIntegerField()
-    idempotency_key = models.CharField(max_length=64, unique=True)
+    idempotency_key = models.CharField(max_length=64)
     number = models.CharField(max_length=32)
     alternate_numbers = models.JSONField(default=list, blank=True)
     cli = models.CharField(max_length=32, blank=True)
@@ -240,7 +260,12 @@ class Call(models.Model):
     class Meta:
         ordering = ["campaign", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "position"], name="campaigns_call_position")
+            models.UniqueConstraint(
+                fields=["campaign", "position"], name="campaigns_call_position"
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"], name="campaigns_call_idempotency_key"
+            ),
         ]
         indexes = [
             models.Index(fields=["campaign", "state", "position"]),
@@ -262,7 +287,23 @@ class Outcome(models.TextChoices):
 
 
 class Cdr(models.Model):
-    """A call detail record, with the Q.850 cause in words and the steps report."""
+    """A call detail record, with the Q.850 cause in words and the steps report.
+
+    Its indexes, each with the queries it serves (all are read by the CDR table's
+    filters, campaigns.cdr_table, newest first with a keyset cursor; the exports
+    read through the same filters):
+    - the primary key: the keyset cursor, updates of steps-report rows by pk;
+    - call_id (the one-to-one's unique index): a call's CDR (the call page, the
+      API, cdrs_ingest's "has this call a CDR yet"), SET NULL when a call goes;
+    - campaigns_cdr_once (campaign, phone_number, start_time): the ingest's
+      ON CONFLICT DO NOTHING (a row read twice is stored once), the table's number
+      prefix search, and the campaign's foreign key (deletes cascade through it);
+    - (campaign, id): the unfiltered table, the key filters' scans, progress counts;
+    - (campaign, outcome, id), (campaign, hangup_cause, id), (campaign, answered, id):
+      the table filtered by each, and the analytics' counts by outcome, by cause and
+      of answered calls.
+    No CharField here has db_index or unique, so PostgreSQL adds no `_like` copy.
+    """
 
     # No index of its own: every composite index below starts with the campaign.
     campaign = models.ForeignKey(

@@ -217,3 +217,43 @@ def test_every_line_with_a_cell_that_cannot_be_read_is_logged(campaign, small_ch
         f"Paycall CDR file, line 5 (+{n[3]})",
         f"Paycall CDR file, line 6 (+{n[4]})",
     ]
+
+
+def last_analyze(table: str):
+    """When `ANALYZE` last ran on the table (by hand, not by autovacuum)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("threshold", [6, 7])
+@pytest.mark.django_db(transaction=True)
+def test_a_big_ingest_is_followed_by_analyze(campaign, monkeypatch, threshold):
+    """The file's 6 rows against a threshold of 6 (analyzed) and of 7 (not)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dialer_site import db
+
+    monkeypatch.setattr(db, "ANALYZE_AFTER_ROWS", threshold)
+    postgres = connection.vendor == "postgresql"
+    tables = (Cdr._meta.db_table, Call._meta.db_table)
+    before = [last_analyze(table) for table in tables] if postgres else []
+    with CaptureQueriesContext(connection) as queries:
+        ingest_paycall_cdr_csv(campaign, csv_file(campaign).encode())
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    if not postgres:
+        # Skipped on SQLite (dialer_site.db).
+        assert analyzed == []
+        return
+    after = [last_analyze(table) for table in tables]
+    if threshold <= 6:
+        assert analyzed == [f'ANALYZE "{table}"' for table in tables]
+        assert all(
+            a is not None and (b is None or a > b) for a, b in zip(after, before, strict=True)
+        )
+    else:
+        assert analyzed == []
+        assert after == before

@@ -360,3 +360,32 @@ def test_nul_characters_are_dropped():
     assert phone_list.sample_rows == [["0544567890", "", "", "xy"]]
     contact = phone_list.contacts.get()
     assert (contact.number, contact.variables) == ("+972544567890", {"0": "xy"})
+
+
+@pytest.mark.parametrize("threshold", [3, 4])
+@pytest.mark.django_db(transaction=True)
+def test_a_big_import_is_followed_by_analyze(monkeypatch, threshold):
+    """3 contacts imported against a threshold of 3 (analyzed) and of 4 (not)."""
+    from django.db import connection
+
+    from dialer_site import db
+
+    def last_analyze():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = %s",
+                [Contact._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    monkeypatch.setattr(db, "ANALYZE_AFTER_ROWS", threshold)
+    if connection.vendor != "postgresql":
+        pytest.skip("ANALYZE is skipped on SQLite (dialer_site.db)")
+    before = last_analyze()
+    phone_list = imported("+97231000000\n+14155552671\n972723000000\n")
+    assert phone_list.imported == 3
+    after = last_analyze()
+    if threshold <= 3:
+        assert after is not None and (before is None or after > before)
+    else:
+        assert after == before
