@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-RUNS = 3
+RUNS = int(os.environ.get("BENCH_RUNS", 3))
 
 
 @dataclass
@@ -42,12 +42,16 @@ class Sample:
         return statistics.median(self.cpus)
 
 
-def measure(function: Callable[[], Any], runs: int = RUNS) -> Sample:
-    """Run `function` `runs` times in this process; keeps the last result."""
+def measure(
+    function: Callable[..., Any], runs: int = RUNS, setup: Callable[[], Any] | None = None
+) -> Sample:
+    """Run `function` `runs` times in this process; keeps the last result. With `setup`,
+    each run calls function(setup()) and only the function is timed."""
     sample = Sample(load_start=os.getloadavg()[0])
     for _ in range(runs):
+        argument = setup() if setup else None
         wall, cpu = time.perf_counter(), time.process_time()
-        sample.result = function()
+        sample.result = function(argument) if setup else function()
         sample.cpus.append(time.process_time() - cpu)
         sample.walls.append(time.perf_counter() - wall)
     sample.load_end = os.getloadavg()[0]
