@@ -43,10 +43,11 @@ PHONON_REQUESTS = max(1, int(200 * SCALE))
 PHONON_CALLS_PER_REQUEST = 500
 IOVOX_CALLS = max(1, int(10_000 * SCALE))
 LIMIT_SECONDS = 20.0
-# Client / floor wall ratios, ~1.5x the medians seen (PROVIDERS_BENCH_SCALE=0.1, 3 runs,
-# load average 5-6.5 on 2 cores, SQLite): Phonon 5.68 (2.26 s vs 0.40 s: the client
-# also builds the 500-call bodies, 0.7 s CPU, and the emulator stores the calls it
-# accepts), iovox 1.14 (6.4 s vs 5.6 s: the emulator's work dominates).
+# Client / floor wall ratios, ~1.5x the highest median seen (PROVIDERS_BENCH_SCALE=0.1,
+# SQLite, 2 cores). Phonon: 5.68 (3 runs, load 5.4: 2.26 s vs 0.40 s), 3.95 (3 runs,
+# load 1.5: 1.67 s vs 0.42 s), 1.22 (1 run); the client also builds the 500-call
+# bodies (0.7-0.8 s CPU). iovox: 1.14 (3 runs, load 5-6.5: 6.4 s vs 5.6 s), 0.98 (1 run):
+# the emulator's work (5 s server CPU a run) dominates both.
 PHONON_MAX_RATIO = 8.5
 IOVOX_MAX_RATIO = 1.75
 MAX_RSS_GROWTH_MB = 60
