@@ -1,9 +1,12 @@
 """Benchmarks of the flows Django layer (run by `make bench`, not by `make test`).
 
 Prints the median of several runs for reading and saving a 100-step flow (100 steps,
-200 routes, 300 actions) and for the API's flow detail.
+200 routes, 300 actions) and for the API's flow detail. The limits are checked on the
+process's CPU time (with SQLite the database work is in this process; on PostgreSQL
+the server's is not counted), which a shared machine inflates far less than the wall.
 """
 
+import os
 import statistics
 import time
 
@@ -20,17 +23,23 @@ RUNS = 15
 STEPS = 100
 
 
-def median_ms(action) -> float:
-    timings = []
+def median_ms(action) -> tuple[float, float]:
+    """(median wall ms, median CPU ms) over RUNS runs."""
+    walls, cpus = [], []
     for _ in range(RUNS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         action()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
+        cpus.append((time.process_time() - start_cpu) * 1000)
+        walls.append((time.perf_counter() - start) * 1000)
+    return statistics.median(walls), statistics.median(cpus)
 
 
-def report(what: str, milliseconds: float) -> None:
-    print(f"\nflow_django bench: {what}: median {milliseconds:.1f} ms over {RUNS} runs")
+def report(what: str, milliseconds: tuple[float, float]) -> None:
+    wall, cpu = milliseconds
+    print(
+        f"\nflow_django bench: {what}: median {wall:.1f} ms wall, {cpu:.1f} ms CPU over "
+        f"{RUNS} runs, load {os.getloadavg()[0]:.2f}"
+    )
 
 
 def test_bench_read_and_save_a_100_step_flow():
@@ -42,7 +51,7 @@ def test_bench_read_and_save_a_100_step_flow():
     report(f"definition_from_flow, {STEPS} steps", read)
     report(f"save_definition, {STEPS} steps", write)
     report(f"publish_flow (read + lint + snapshot), {STEPS} steps", publish)
-    assert read < 500 and write < 2000
+    assert read[1] < 500 and write[1] < 2000
 
 
 def test_bench_api_flow_detail(designer):
@@ -51,4 +60,4 @@ def test_bench_api_flow_detail(designer):
     client.force_authenticate(designer)
     detail = median_ms(lambda: client.get(f"/api/flows/{flow.pk}/"))
     report(f"GET /api/flows/{{id}}/, {STEPS} steps", detail)
-    assert detail < 2000
+    assert detail[1] < 2000
