@@ -1,11 +1,45 @@
 """Shared fixtures: one signed-in client per role, and the roles' users."""
 
+import threading
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 
 from dialer_site.roles import ADMIN, CAMPAIGN_MANAGER, DESIGNER, VIEWER, assign_role
+
+
+class OneRequestAtATime(ThreadedWSGIServer):
+    """The tests' live server, answering one request at a time.
+
+    Its threads share the test's in-memory SQLite connection (pytest-django hands it to
+    them). A page that sends two requests at once, such as the campaign page refreshing
+    its charts and call records on one htmx trigger, had two threads use it at once, and
+    the suite hung. The response is read out inside the lock, streaming ones included.
+    No request the live server answers may itself call the live server (none does: the
+    sandbox's reports are sent by tasks, never inside the request that placed a call).
+    """
+
+    lock = threading.Lock()
+
+    def set_app(self, application):
+        def one_at_a_time(environ, start_response):
+            with self.lock:
+                response = application(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()
+
+        super().set_app(one_at_a_time)
+
+
+# pytest-django starts its session-wide live server from this class.
+LiveServerThread.server_class = OneRequestAtATime
 
 PASSWORD = "correct horse battery staple 42"
 
