@@ -22,7 +22,7 @@ from campaigns.exports import export_response
 from campaigns.forms import CampaignForm
 from campaigns.lifecycle import TransitionError
 from campaigns.models import Call, Campaign, Cdr
-from campaigns.models.campaigns import CampaignState, Outcome
+from campaigns.models.campaigns import CampaignState, DispatchMode, Outcome
 from campaigns.outbound import call_request_text
 from campaigns.services import (
     CampaignInvalid,
@@ -174,7 +174,10 @@ def campaign_detail(request, pk: int):
     context["events"] = campaign.events.select_related("actor")
     # Only the address this campaign's provider is given: Paycall's return_address
     # travels in each request; Phonon and iovox report to their account's one address.
-    if campaign.is_paycall:
+    if campaign.mode == DispatchMode.PAYCALL_SIMPLE:
+        # The simple dialer's document has no return_address: its CDR file is fetched.
+        context["webhooks"] = {}
+    elif campaign.is_paycall:
         context["webhooks"] = {_("Paycall return_address"): steps_report_url(campaign)}
     else:
         context["webhooks"] = {
