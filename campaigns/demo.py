@@ -18,13 +18,11 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.test import Client
 
-from campaigns.cdrs_ingest import ingest_paycall_cdr_csv
 from campaigns.checks import CampaignSettings
 from campaigns.dispatch import dispatch_finished, dispatch_round
 from campaigns.models import Campaign, ProviderAccount
-from campaigns.models.campaigns import DispatchMode
 from campaigns.services import create_campaign, start_campaign
-from campaigns.tasks import cdr_file, complete_if_settled
+from campaigns.tasks import complete_if_settled, fetch_paycall_cdrs
 from flows.models import FlowVersion
 from phonelists import services as phonelists
 from phonelists.models import PhoneList
@@ -196,14 +194,6 @@ def clinic_list() -> PhoneList:
     return _imported_list(CLINIC_LIST, "number,first_name,clinic\r\n" + "".join(rows), "clinic.csv")
 
 
-def _paycall_cdr_ids(campaign: Campaign) -> list[str]:
-    """Paycall campaigns whose CDR file holds this campaign's calls: each call of a
-    per-contact campaign is its own Paycall campaign."""
-    if campaign.mode == DispatchMode.PAYCALL_PER_CONTACT:
-        return list(campaign.calls.values_list("idempotency_key", flat=True))
-    return [campaign.paycall_unique_id]
-
-
 def run_demo_campaign(campaign: Campaign) -> None:
     start_campaign(campaign=campaign, reason="Demo data.")
     session = demo_session()
@@ -218,8 +208,7 @@ def run_demo_campaign(campaign: Campaign) -> None:
         # them; do it now, its reports reaching our webhooks in-process.
         complete_calls(LedgerCall.objects.all(), session=demo_session())
         if campaign.is_paycall:
-            for unique_id in _paycall_cdr_ids(campaign):
-                ingest_paycall_cdr_csv(campaign, cdr_file(client, unique_id))
+            fetch_paycall_cdrs(campaign, session=demo_session())
     finally:
         session.close()
     campaign.refresh_from_db()

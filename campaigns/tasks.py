@@ -29,6 +29,7 @@ import secrets
 import time
 from urllib.parse import quote
 
+import requests
 from django.conf import settings
 from django.db.models import F, Max
 from django.utils import timezone
@@ -190,10 +191,11 @@ def _per_contact_files(campaign: Campaign, client, deadline: float) -> tuple[int
     return read, True
 
 
-def fetch_paycall_cdrs(campaign: Campaign) -> int:
+def fetch_paycall_cdrs(campaign: Campaign, session: requests.Session | None = None) -> int:
     """Fetch and ingest the CDR file of a Paycall campaign (of each call still without
-    its row, for a per-contact campaign); returns the rows read."""
-    client = get_client(campaign.account)
+    its row, for a per-contact campaign); returns the rows read. ``session``: the
+    demo's, which reaches the site in-process before it serves."""
+    client = get_client(campaign.account, session=session)
     read, everything = 0, True
     try:
         if campaign.mode == DispatchMode.PAYCALL_PER_CONTACT:

@@ -10,6 +10,7 @@ the call's own id. A report on no call we know is answered 200 (matched: false),
 the provider would retry it for ever.
 """
 
+import functools
 import logging
 import secrets
 
@@ -33,72 +34,65 @@ MAX_BODY_BYTES = 1_000_000
 _DUMMY_TOKEN = secrets.token_urlsafe(32)
 
 
+def _if_token_matches(receiver, expected: str | None, token: str):
+    """The receiver when the token is its secret; compared even when there is no
+    receiver, so that timing tells nothing."""
+    if not secrets.compare_digest((expected or _DUMMY_TOKEN).encode(), token.encode()):
+        return None
+    return receiver
+
+
 def _campaign(key: str, token: str) -> Campaign | None:
     campaign = Campaign.objects.select_related("account").filter(key=key).first()
-    expected = campaign.webhook_token if campaign else _DUMMY_TOKEN
-    if not secrets.compare_digest(expected.encode(), token.encode()):
-        return None
-    return campaign
+    return _if_token_matches(campaign, campaign.webhook_token if campaign else None, token)
 
 
 def _account(pk: int, token: str) -> ProviderAccount | None:
     account = ProviderAccount.objects.filter(pk=pk).first()
-    expected = account.callback_token if account else _DUMMY_TOKEN
-    if not secrets.compare_digest(expected.encode(), token.encode()):
-        return None
-    return account
+    return _if_token_matches(account, account.callback_token if account else None, token)
 
 
 def _refuse(status: int, message: str) -> JsonResponse:
     return JsonResponse({"status": "error", "error": message}, status=status)
 
 
-def _checked(request, receiver, view) -> JsonResponse:
-    """The guards every report passes once its receiver is known by its token."""
-    if len(request.body) > MAX_BODY_BYTES:
-        return _refuse(413, "The report is too large.")
-    if json_depth_exceeds(request.body):
-        return _refuse(400, too_deep_message())
-    try:
-        return view(request, receiver)
-    except ProviderError as error:
-        logger.warning("Refused a report for %r: %s", receiver, error)
-        return _refuse(400, error.message)
+def _guarded(find, unknown: str):
+    """A report endpoint: no login or CSRF (the token in the URL authenticates), POST
+    only, the receiver found by `find` from the URL's parts, then the body's limits."""
+
+    def decorate(view):
+        @login_not_required
+        @csrf_exempt
+        @require_POST
+        @functools.wraps(view)
+        def wrapper(request, **url_parts):
+            receiver = find(**url_parts)
+            if receiver is None:
+                return _refuse(404, unknown)
+            if len(request.body) > MAX_BODY_BYTES:
+                return _refuse(413, "The report is too large.")
+            if json_depth_exceeds(request.body):
+                return _refuse(400, too_deep_message())
+            try:
+                return view(request, receiver)
+            except ProviderError as error:
+                logger.warning("Refused a report for %r: %s", receiver, error)
+                return _refuse(400, error.message)
+
+        return wrapper
+
+    return decorate
 
 
-def _guarded(view):
-    @login_not_required
-    @csrf_exempt
-    @require_POST
-    def wrapper(request, key: str, token: str):
-        campaign = _campaign(key, token)
-        if campaign is None:
-            return _refuse(404, "Unknown campaign or wrong token.")
-        return _checked(request, campaign, view)
-
-    wrapper.__name__ = view.__name__
-    return wrapper
-
-
-def _account_guarded(view):
-    @login_not_required
-    @csrf_exempt
-    @require_POST
-    def wrapper(request, pk: int, token: str):
-        account = _account(pk, token)
-        if account is None:
-            return _refuse(404, "Unknown account or wrong token.")
-        return _checked(request, account, view)
-
-    wrapper.__name__ = view.__name__
-    return wrapper
+_campaign_report = _guarded(_campaign, "Unknown campaign or wrong token.")
+_account_report = _guarded(_account, "Unknown account or wrong token.")
 
 
 def _callback_secret(account: ProviderAccount) -> str:
     return (account.credentials or {}).get("callback_secret", "")
 
 
-@_guarded
+@_campaign_report
 def paycall_steps_report(request, campaign: Campaign):
     report = PaycallClient.parse_callback(None, request.body)
     call, changed = ingest_steps_report(campaign, report)
@@ -107,7 +101,7 @@ def paycall_steps_report(request, campaign: Campaign):
     return JsonResponse({"status": "ok", "matched": call is not None, "duplicate": not changed})
 
 
-@_guarded
+@_campaign_report
 def status_callback(request, campaign: Campaign):
     event = parse_status_callback(request.body, request.headers, _callback_secret(campaign.account))
     cdr, created = ingest_status_callback(event, campaign=campaign)
@@ -118,7 +112,7 @@ def status_callback(request, campaign: Campaign):
     )
 
 
-@_account_guarded
+@_account_report
 def account_status_callback(request, account: ProviderAccount):
     event = parse_status_callback(request.body, request.headers, _callback_secret(account))
     cdr, created = ingest_status_callback(event, account=account)
